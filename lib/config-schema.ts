@@ -1,0 +1,130 @@
+// The schema of platform.yaml: every field, its type, its default and what is allowed. The loader
+// (config.ts) validates a parsed document against it; the README's configuration reference follows it.
+
+import * as ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** A DNS name such as `example.com` or `shop.example.com`: lower-case labels, at least one dot. */
+export function isDomainName(value: string): boolean {
+  if (value.length > 253 || !value.includes('.')) return false;
+  const labels = value.split('.');
+  return labels.every((label) => LABEL.test(label)) && /[a-z]/.test(labels[labels.length - 1]);
+}
+
+export function isCidr(value: string): boolean {
+  if (!value.includes('/')) return false;
+  try {
+    ipaddr.parseCIDR(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case name: letters, digits and dashes, starting with a letter');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected the NAME of an environment variable, such as HCLOUD_TOKEN');
+const domain = z.string().refine(isDomainName, 'expected a domain name such as example.com (lower case, at least one dot)');
+const cidr = z.string().refine(isCidr, 'expected a CIDR such as 203.0.113.7/32 or 2001:db8::/48');
+
+/** A hostname as written in config: a label under the primary domain (`grafana`), `@` for the apex, or a full name. */
+const hostname = z.string().refine(
+  (value) => value === '@' || LABEL.test(value) || isDomainName(value),
+  'expected a subdomain label (grafana), "@" for the apex, or a full domain name (shop.example.com)',
+);
+
+const serverTypeName = z.string().refine((value) => value in SERVER_TYPES, {
+  message: `expected a Hetzner server type: ${Object.keys(SERVER_TYPES).join(', ')}`,
+});
+const locationName = z.string().refine((value) => value in LOCATIONS, {
+  message: `expected a Hetzner location: ${Object.keys(LOCATIONS).join(', ')}`,
+});
+const imageName = z.string().refine((value) => osFamilyOf(value) !== undefined, {
+  message: `expected a supported OS image: ${SUPPORTED_IMAGES}`,
+});
+
+const sshPublicKey = z.string().regex(
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]{40,}( \S.*)?$/,
+  'expected an OpenSSH public key line (ssh-ed25519 AAAA… comment)',
+);
+
+export const hostSchema = z.strictObject({
+  /** Hetzner server type. ARM (cax*) by default; the type decides the platform of every image. */
+  serverType: serverTypeName.default('cax11'),
+  location: locationName.default('nbg1'),
+  image: imageName.default('debian-12'),
+  /** Hetzner Cloud backups (daily snapshots kept 7 days, +20 % of the server price). */
+  backups: z.boolean().default(true),
+  /** Delete and rebuild protection: a `terraform destroy` must first switch these off. */
+  protection: z.strictObject({ delete: z.boolean().default(true), rebuild: z.boolean().default(true) }).prefault({}),
+  /** A public IPv6 address (and AAAA records); IPv4 is always on. */
+  ipv6: z.boolean().default(true),
+  labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a label key'), z.string().max(63)).default({}),
+  /** Where this host sits on the private network, when the environment has one. */
+  privateIp: z.ipv4().optional(),
+});
+
+const extraRecordSchema = z.strictObject({
+  /** The zone the record belongs to; one of the environment's domains. @default the first domain */
+  zone: domain.optional(),
+  /** Name relative to the zone; `@` for the apex. */
+  name: z.string().regex(/^(@|\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9])?)*)$/, 'expected "@" or a relative record name'),
+  type: z.enum(['MX', 'TXT', 'CNAME', 'CAA', 'SRV', 'A', 'AAAA']),
+  values: z.array(z.string().min(1)).min(1),
+  ttl: z.int().min(60).max(86400).optional(),
+});
+
+export const environmentSchema = z.strictObject({
+  /** DNS zones this environment serves; the first is the primary domain that short hostnames live under. */
+  domains: z.array(domain).min(1, 'expected at least one domain'),
+  /** Which Let's Encrypt endpoint issues certificates. */
+  letsEncrypt: z.enum(['production', 'staging']).default('production'),
+  /** Contact address registered with Let's Encrypt. */
+  acmeEmail: z.email('expected an e-mail address'),
+  hcloud: z.strictObject({
+    /** Environment variable that holds the Hetzner Cloud API token. */
+    tokenEnv: envName.default('HCLOUD_TOKEN'),
+  }).prefault({}),
+  ssh: z.strictObject({
+    /** Who may reach port 22. Keep it to your own addresses; 0.0.0.0/0 is accepted with a warning. */
+    allowedCidrs: z.array(cidr).min(1, 'expected at least one CIDR allowed to reach SSH'),
+    /** Public keys installed for root (emergencies) and the deploy user. */
+    keys: z.array(z.strictObject({ name, publicKey: sshPublicKey })).min(1, 'expected at least one SSH public key'),
+    /** The non-root user, in the docker group, that Terraform's docker provider connects as. */
+    deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a Unix user name').default('deploy'),
+  }),
+  hosts: z.record(name, hostSchema).refine((hosts) => Object.keys(hosts).length > 0, 'expected at least one host'),
+  /** An optional Hetzner private network that every host of the environment joins. */
+  privateNetwork: z.strictObject({
+    ipRange: cidr.default('10.0.0.0/16'),
+    subnet: cidr.default('10.0.1.0/24'),
+  }).optional(),
+  dns: z.strictObject({
+    /** Create the zones in Hetzner DNS (their nameservers must be set at the registrar). */
+    manageZones: z.boolean().default(true),
+    ttl: z.int().min(60).max(86400).default(300),
+    /** A/AAAA records at the apex of every domain, pointing at the primary host. */
+    apex: z.boolean().default(true),
+    records: z.array(extraRecordSchema).default([]),
+  }).prefault({}),
+  /** Hostnames of the platform's own services, each a label under the primary domain or a full name. */
+  platformHostnames: z.strictObject({
+    traefik: hostname.default('traefik'),
+    grafana: hostname.default('grafana'),
+    backoffice: hostname.default('backoffice'),
+  }).prefault({}),
+});
+
+export const platformSchema = z.strictObject({
+  /** Prefix of every resource name in Hetzner and Docker. */
+  project: name.default('mambo'),
+  environments: z.record(name, environmentSchema).refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment'),
+});
+
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type HostConfig = z.output<typeof hostSchema>;
+export type ExtraRecordConfig = z.output<typeof extraRecordSchema>;

@@ -1,0 +1,170 @@
+// Loads platform.yaml: parse with `yaml`, validate with the zod schema, fill defaults, check the
+// rules that span fields, and hand back a typed PlatformSpec. Any problem is one ConfigError.
+
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { closest } from 'fastest-levenshtein';
+import { Document, isMap, isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+import { ConfigError, describeFound, joinPath } from './config-error';
+import { PlatformConfig, platformSchema } from './config-schema';
+import { PlatformSpec, resolvePlatform } from './spec';
+
+/** The default platform description shipped with the package. */
+export const DEFAULT_CONFIG_FILE = path.join(__dirname, '..', 'platform.yaml');
+
+/** Environment variable that selects another config file; `--config <file>` does the same. */
+export const CONFIG_ENV_VAR = 'MAMBO_CONFIG';
+
+/** Which file to load: `--config <file>` wins over $MAMBO_CONFIG, which wins over the default. */
+export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const flag = argv.indexOf('--config');
+  if (flag !== -1 && argv[flag + 1]) return path.resolve(argv[flag + 1]);
+  const inline = argv.find((arg) => arg.startsWith('--config='));
+  if (inline) return path.resolve(inline.slice('--config='.length));
+  if (env[CONFIG_ENV_VAR]) return path.resolve(env[CONFIG_ENV_VAR] as string);
+  return DEFAULT_CONFIG_FILE;
+}
+
+export function loadPlatformFile(file: string): PlatformSpec {
+  if (!existsSync(file)) {
+    throw new ConfigError(file, '', 'no such file', `expected a platform.yaml at this path (set ${CONFIG_ENV_VAR} or --config)`);
+  }
+  return loadPlatformText(readFileSync(file, 'utf8'), file);
+}
+
+export function loadPlatformText(text: string, file: string): PlatformSpec {
+  const located = parseLocated(text, file);
+  refuseInlineSecrets(located.document.toJS(), [], located);
+  const config = validate(located);
+  return resolvePlatform(config, (where, found, expected) => located.error(where, found, expected));
+}
+
+/** A parsed document that can turn a path inside it into a ConfigError with line and column. */
+export interface LocatedDocument {
+  readonly document: Document;
+  error(where: ReadonlyArray<PropertyKey>, found: string, expected: string): ConfigError;
+}
+
+function parseLocated(text: string, file: string): LocatedDocument {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+
+  const located: LocatedDocument = {
+    document,
+    error(where, found, expected) {
+      const position = positionOf(document, lineCounter, where);
+      return new ConfigError(file, joinPath(where), found, expected, position);
+    },
+  };
+
+  const [syntaxError] = document.errors;
+  if (syntaxError) {
+    const [line, column] = syntaxError.linePos?.[0] ? [syntaxError.linePos[0].line, syntaxError.linePos[0].col] : [0, 0];
+    const found = syntaxError.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError(file, '', `invalid YAML (${found})`, 'expected a valid YAML document', line ? { line, column } : undefined);
+  }
+  if (!isMap(document.contents)) {
+    throw located.error([], describeFound(document.toJS()), 'expected a mapping with `environments`');
+  }
+  return located;
+}
+
+function positionOf(document: Document, lineCounter: LineCounter, where: ReadonlyArray<PropertyKey>) {
+  // Walk up from the full path until a node exists: a missing key is reported at its parent.
+  for (let depth = where.length; depth >= 0; depth--) {
+    const node = document.getIn(where.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) {
+      const { line, col } = lineCounter.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return undefined;
+}
+
+// Keys that would hold a secret value. The config names environment variables instead (`tokenEnv`).
+const SECRET_KEY = /(token|password|passwd|secret|api[-_]?key|private[-_]?key)$/i;
+
+function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: LocatedDocument): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => refuseInlineSecrets(item, [...where, index], located));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+
+  for (const [key, child] of Object.entries(value)) {
+    if (SECRET_KEY.test(key) && typeof child === 'string') {
+      throw located.error([...where, key], 'a secret written inline (value not shown)',
+        `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`);
+    }
+    refuseInlineSecrets(child, [...where, key], located);
+  }
+}
+
+function validate(located: LocatedDocument): PlatformConfig {
+  const raw = located.document.toJS();
+  const result = platformSchema.safeParse(raw);
+  if (result.success) return result.data;
+
+  const issue = firstIssue(result.error.issues);
+  if (issue.code === 'unrecognized_keys') {
+    const [key] = issue.keys;
+    const known = knownKeysAt(issue.path);
+    const suggestion = known.length > 0 ? `did you mean \`${closest(key, known)}\`? Known keys: ${known.join(', ')}` : 'remove it';
+    throw located.error([...issue.path, key], `unknown key \`${key}\``, suggestion);
+  }
+
+  const found = describeFound(valueAt(raw, issue.path));
+  throw located.error(issue.path, found, expectedFrom(issue));
+}
+
+// zod reports every problem; the person fixing the file wants the first one in document order,
+// and an unknown key before anything else (it usually explains the rest).
+function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
+}
+
+function expectedFrom(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `expected a value (${issue.expected}); this field is required` : `expected ${issue.expected}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_format':
+      return issue.message.startsWith('expected') ? issue.message : `expected ${issue.message.replace(/^Too (small|big): expected /, '').replace(/^Invalid /, 'a valid ')}`;
+    default:
+      return issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;
+  }
+}
+
+function valueAt(root: unknown, where: ReadonlyArray<PropertyKey>): unknown {
+  return where.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), root);
+}
+
+function knownKeysAt(where: ReadonlyArray<PropertyKey>): string[] {
+  let schema: z.ZodType = platformSchema;
+  for (const key of where) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = schema.shape[key as string];
+    else if (schema instanceof z.ZodRecord) schema = schema._zod.def.valueType as z.ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else return [];
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { innerType?: z.ZodType; in?: z.ZodType };
+    if (def.innerType) current = def.innerType;
+    else if (current instanceof z.ZodPipe && def.in) current = def.in;
+    else return current;
+  }
+}
