@@ -50,7 +50,7 @@ export interface LocatedDocument {
 
 function parseLocated(text: string, file: string): LocatedDocument {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true });
 
   const located: LocatedDocument = {
     document,
@@ -116,8 +116,8 @@ function validate(located: LocatedDocument): PlatformConfig {
     throw located.error([...issue.path, key], `unknown key \`${key}\``, suggestion);
   }
 
-  const found = describeFound(valueAt(raw, issue.path));
-  throw located.error(issue.path, found, expectedFrom(issue));
+  const value = valueAt(raw, issue.path);
+  throw located.error(issue.path, describeFound(value), expectedFrom(issue, value));
 }
 
 // zod reports every problem; the person fixing the file wants the first one in document order,
@@ -126,10 +126,10 @@ function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
 }
 
-function expectedFrom(issue: z.core.$ZodIssue): string {
+function expectedFrom(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `expected a value (${issue.expected}); this field is required` : `expected ${issue.expected}`;
+      return value === undefined ? `expected a value (${issue.expected}); this field is required` : `expected ${issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'too_small':
