@@ -85,8 +85,13 @@ export const environmentSchema = z.strictObject({
   /** Contact address registered with Let's Encrypt. */
   acmeEmail: z.email('expected an e-mail address'),
   hcloud: z.strictObject({
-    /** Environment variable that holds the Hetzner Cloud API token. */
-    tokenEnv: envName.default('HCLOUD_TOKEN'),
+    /**
+     * Where the Hetzner Cloud API token comes from: `HCLOUD_TOKEN` (read by the provider itself) or
+     * `TF_VAR_<name>` (a sensitive Terraform variable `<name>`, so environments can use separate projects).
+     */
+    tokenEnv: envName.refine((value) => value === 'HCLOUD_TOKEN' || /^TF_VAR_[a-z][a-z0-9_]*$/.test(value), {
+      message: 'expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)',
+    }).default('HCLOUD_TOKEN'),
   }).prefault({}),
   ssh: z.strictObject({
     /** Who may reach port 22. Keep it to your own addresses; 0.0.0.0/0 is accepted with a warning. */

@@ -5,6 +5,7 @@ import * as ipaddr from 'ipaddr.js';
 
 import { ConfigError } from './config-error';
 import { EnvironmentConfig, HostConfig, PlatformConfig } from './config-schema';
+import { recordValueProblem } from './dns-records';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 
 export interface PlatformSpec {
@@ -76,6 +77,10 @@ function resolveEnvironment(name: string, environment: EnvironmentConfig, fail: 
     if (record.zone !== undefined && !environment.domains.includes(record.zone)) {
       throw fail(at('dns', 'records', index, 'zone'), `"${record.zone}"`, `expected one of the environment's domains: ${environment.domains.join(', ')}`);
     }
+    record.values.forEach((value, valueIndex) => {
+      const problem = recordValueProblem(record.type, value);
+      if (problem) throw fail(at('dns', 'records', index, 'values', valueIndex), `"${value}" for a ${record.type} record`, problem);
+    });
   });
 
   const primaryHost = hosts[0];
@@ -92,6 +97,10 @@ function resolveEnvironment(name: string, environment: EnvironmentConfig, fail: 
 
   for (const [service, label] of Object.entries(environment.platformHostnames)) {
     serve(label, `platform.${service}`, primaryHost.name, at('platformHostnames', service));
+  }
+  // Each host's own name (`main.example.com`): what its reverse DNS points back to.
+  for (const host of hosts) {
+    serve(host.name, `host.${host.name}`, host.name, at('hosts', host.name));
   }
 
   return { ...environment, name, hosts, primaryHost, hostnames };

@@ -1,0 +1,183 @@
+// One platform host on Hetzner Cloud: the server (ARM64 cax11 by default), its firewall, cloud-init
+// that prepares Docker and the deploy user, reverse DNS and an optional private network attachment.
+
+import { Token } from 'cdktf';
+import { Construct } from 'constructs';
+
+import { Firewall, FirewallRule } from '../.gen/providers/hcloud/firewall';
+import { Network } from '../.gen/providers/hcloud/network';
+import { NetworkSubnet } from '../.gen/providers/hcloud/network-subnet';
+import { PlacementGroup } from '../.gen/providers/hcloud/placement-group';
+import { Rdns } from '../.gen/providers/hcloud/rdns';
+import { Server } from '../.gen/providers/hcloud/server';
+import { ServerNetworkA } from '../.gen/providers/hcloud/server-network';
+import { SshKey } from '../.gen/providers/hcloud/ssh-key';
+import { CloudInitFile, renderCloudInit } from '../lib/cloud-init';
+import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, ServerType, osFamilyOf } from '../lib/hetzner-catalog';
+import { CpuArchitecture } from '../lib/images';
+
+export interface HetznerArmHostProps {
+  /** Server name in Hetzner, also its hostname, e.g. `mambo-production-main`. */
+  readonly name: string;
+  /** @default 'cax11' (2 ARM64 vCPUs, 4 GiB) */
+  readonly serverType?: string;
+  /** @default 'nbg1' */
+  readonly location?: string;
+  /** OS image; Debian/Ubuntu and AlmaLinux/Rocky are supported by the cloud-init. @default 'debian-12' */
+  readonly image?: string;
+  /** Hetzner SSH keys installed for root (emergency access). */
+  readonly sshKeys: readonly SshKey[];
+  /** OpenSSH public key lines for the deploy user. */
+  readonly deployKeys: readonly string[];
+  /** @default 'deploy' */
+  readonly deployUser?: string;
+  /** CIDRs allowed to reach port 22. */
+  readonly sshAllowedCidrs: readonly string[];
+  /** Hetzner Cloud backups. @default true */
+  readonly backups?: boolean;
+  /** @default true */
+  readonly deleteProtection?: boolean;
+  /** @default true */
+  readonly rebuildProtection?: boolean;
+  /** A public IPv6 address besides IPv4. @default true */
+  readonly ipv6?: boolean;
+  readonly labels?: Record<string, string>;
+  /** Join a private network, optionally at a fixed address. */
+  readonly privateNetwork?: { readonly network: Network; readonly subnet: NetworkSubnet; readonly ip?: string };
+  readonly placementGroup?: PlacementGroup;
+  /** Name the public addresses resolve back to (PTR); should also resolve forward to the host. */
+  readonly reverseDns?: string;
+  /** Outbound rules besides what every host needs (see DEFAULT_OUTBOUND). @default none */
+  readonly extraOutbound?: readonly FirewallRule[];
+  /** Files written by cloud-init on first boot. */
+  readonly cloudInitFiles?: readonly CloudInitFile[];
+}
+
+const ANYWHERE = ['0.0.0.0/0', '::/0'];
+
+/**
+ * What a platform host must reach. Hetzner firewalls drop every other outbound packet once any
+ * outbound rule exists, so this list is the whole of the host's egress.
+ */
+export const DEFAULT_OUTBOUND: readonly FirewallRule[] = [
+  { direction: 'out', protocol: 'udp', port: '53', destinationIps: ANYWHERE, description: 'DNS' },
+  { direction: 'out', protocol: 'tcp', port: '53', destinationIps: ANYWHERE, description: 'DNS over TCP' },
+  { direction: 'out', protocol: 'udp', port: '123', destinationIps: ANYWHERE, description: 'NTP' },
+  { direction: 'out', protocol: 'tcp', port: '80', destinationIps: ANYWHERE, description: 'packages, ACME HTTP' },
+  { direction: 'out', protocol: 'tcp', port: '443', destinationIps: ANYWHERE, description: 'images, ACME, ntfy, S3' },
+  { direction: 'out', protocol: 'tcp', port: '587', destinationIps: ANYWHERE, description: 'SMTP submission' },
+  { direction: 'out', protocol: 'tcp', port: '22-23', destinationIps: ANYWHERE, description: 'Storage Box SFTP/restic' },
+  { direction: 'out', protocol: 'icmp', destinationIps: ANYWHERE, description: 'ping, path MTU' },
+];
+
+export class HetznerArmHost extends Construct {
+  readonly server: Server;
+  readonly firewall: Firewall;
+  readonly serverType: ServerType;
+  readonly deployUser: string;
+  readonly ipv6Enabled: boolean;
+  /** The cloud-init document given to the server on creation (later changes are ignored). */
+  readonly userData: string;
+
+  constructor(scope: Construct, id: string, props: HetznerArmHostProps) {
+    super(scope, id);
+
+    const serverType = SERVER_TYPES[props.serverType ?? 'cax11'];
+    const location = props.location ?? 'nbg1';
+    const image = props.image ?? 'debian-12';
+    const osFamily = osFamilyOf(image);
+    if (!serverType) {
+      throw new Error(`${this.node.path}: server type "${props.serverType}"; expected one of ${Object.keys(SERVER_TYPES).join(', ')}`);
+    }
+    if (!(location in LOCATIONS) || !serverType.locations.includes(location)) {
+      throw new Error(`${this.node.path}: location "${location}" for ${serverType.name}; expected one of ${serverType.locations.join(', ')}`);
+    }
+    if (!osFamily) throw new Error(`${this.node.path}: image "${image}"; expected one of ${SUPPORTED_IMAGES}`);
+    if (props.sshKeys.length === 0 || props.deployKeys.length === 0) {
+      throw new Error(`${this.node.path}: no SSH key; expected at least one key for root and one for the deploy user`);
+    }
+    if (props.sshAllowedCidrs.length === 0) {
+      throw new Error(`${this.node.path}: no CIDR may reach SSH; expected at least one in sshAllowedCidrs`);
+    }
+
+    this.serverType = serverType;
+    this.deployUser = props.deployUser ?? 'deploy';
+    this.ipv6Enabled = props.ipv6 ?? true;
+    const labels = { 'managed-by': 'mambo', ...props.labels };
+
+    this.firewall = new Firewall(this, 'firewall', {
+      name: `${props.name}-firewall`,
+      labels,
+      rule: [
+        { direction: 'in', protocol: 'tcp', port: '22', sourceIps: [...props.sshAllowedCidrs], description: 'SSH from allowed networks' },
+        { direction: 'in', protocol: 'tcp', port: '80', sourceIps: ANYWHERE, description: 'HTTP (redirects to HTTPS, ACME)' },
+        { direction: 'in', protocol: 'tcp', port: '443', sourceIps: ANYWHERE, description: 'HTTPS' },
+        { direction: 'in', protocol: 'icmp', sourceIps: ANYWHERE, description: 'ping' },
+        ...DEFAULT_OUTBOUND,
+        ...(props.extraOutbound ?? []),
+      ],
+    });
+
+    this.userData = renderCloudInit({
+      hostname: props.name,
+      image,
+      osFamily,
+      deployUser: this.deployUser,
+      authorizedKeys: props.deployKeys,
+      extraFiles: props.cloudInitFiles,
+    });
+
+    this.server = new Server(this, 'server', {
+      name: props.name,
+      serverType: serverType.name,
+      location,
+      image,
+      sshKeys: props.sshKeys.map((key) => key.id),
+      firewallIds: [Token.asNumber(this.firewall.id)],
+      placementGroupId: props.placementGroup ? Token.asNumber(props.placementGroup.id) : undefined,
+      backups: props.backups ?? true,
+      deleteProtection: props.deleteProtection ?? true,
+      rebuildProtection: props.rebuildProtection ?? true,
+      publicNet: [{ ipv4Enabled: true, ipv6Enabled: this.ipv6Enabled }],
+      labels,
+      userData: this.userData,
+      // Cloud-init runs once; later changes reach the host through null_resources, and a new
+      // image or key list must never rebuild a running server.
+      lifecycle: { ignoreChanges: ['user_data', 'ssh_keys', 'image'] },
+    });
+
+    if (props.privateNetwork) {
+      new ServerNetworkA(this, 'private-network', {
+        serverId: Token.asNumber(this.server.id),
+        networkId: Token.asNumber(props.privateNetwork.network.id),
+        ip: props.privateNetwork.ip,
+        dependsOn: [props.privateNetwork.subnet],
+      });
+    }
+
+    if (props.reverseDns) {
+      new Rdns(this, 'rdns-ipv4', { serverId: Token.asNumber(this.server.id), ipAddress: this.ipv4Address, dnsPtr: props.reverseDns });
+      if (this.ipv6Enabled) {
+        new Rdns(this, 'rdns-ipv6', { serverId: Token.asNumber(this.server.id), ipAddress: this.ipv6Address, dnsPtr: props.reverseDns });
+      }
+    }
+  }
+
+  get ipv4Address(): string {
+    return this.server.ipv4Address;
+  }
+
+  get ipv6Address(): string {
+    return this.server.ipv6Address;
+  }
+
+  /** The CPU architecture every image on this host must publish. */
+  get architecture(): CpuArchitecture {
+    return this.serverType.architecture;
+  }
+
+  /** The command that opens a shell as the deploy user. */
+  get sshCommand(): string {
+    return `ssh ${this.deployUser}@${this.ipv4Address}`;
+  }
+}
