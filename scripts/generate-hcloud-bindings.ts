@@ -94,7 +94,13 @@ export async function ensureHcloudBindings(force = false): Promise<boolean> {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const retired = `${target}.old-${process.pid}`;
     if (fs.existsSync(target)) fs.renameSync(target, retired);
-    fs.renameSync(path.join(staging, 'providers', 'hcloud'), target);
+    try {
+      fs.renameSync(path.join(staging, 'providers', 'hcloud'), target);
+    } catch (error) {
+      // Another `npm run gen` swapped its tree in first; keep it if it is built from the same schema.
+      const theirs = fs.existsSync(stampPath) ? fs.readFileSync(stampPath, 'utf8').trim() : '';
+      if (theirs !== stamp) throw error;
+    }
     fs.rmSync(retired, { recursive: true, force: true });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });

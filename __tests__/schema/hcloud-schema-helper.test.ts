@@ -15,6 +15,13 @@ function stackWith(build: (stack: TerraformStack) => void): string {
 
 const server = { name: 'edge', serverType: 'cax11', image: 'debian-12', location: 'fsn1' };
 
+describe('HcloudProvider', () => {
+  it('synthesizes required_providers pinned to hetznercloud/hcloud 1.68.0', () => {
+    const json = JSON.parse(stackWith(() => undefined));
+    expect(json.terraform.required_providers.hcloud).toEqual({ source: 'hetznercloud/hcloud', version: '1.68.0' });
+  });
+});
+
 describe('deprecatedAttributes', () => {
   it('lists the removed and deprecated attributes of hcloud_server', () => {
     expect(deprecatedAttributes('hcloud_server')).toEqual(['allow_deprecated_images', 'backup_window', 'datacenter']);
