@@ -1,5 +1,9 @@
 // The app: reads platform.yaml (or $MAMBO_CONFIG, or --config <file>) and builds the stacks of every
-// environment. A config error prints one line and exits non-zero before anything is written.
+// environment. Synthesis goes to a scratch directory that replaces cdktf.out only when everything
+// succeeded, so a bad config leaves one error line, a non-zero exit and the old output untouched.
+
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
 
 import { App } from 'cdktf';
 
@@ -9,17 +13,26 @@ import { ConfigError } from './lib/config-error';
 
 function main(): void {
   const file = configFileFrom(process.argv, process.env);
+  const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out');
+  let scratch: string | undefined;
 
   try {
     const spec = loadPlatformFile(file);
     for (const warning of spec.warnings) console.warn(`warning: ${warning}`);
 
-    const app = new App();
+    scratch = mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
+    const app = new App({ outdir: scratch });
     const stacks = buildPlatform(app, spec);
     app.synth();
-    console.log(`Synthesized ${stacks.length} stacks from ${file}: ${stacks.map((stack) => stack.node.id).join(', ')}`);
+
+    rmSync(outdir, { recursive: true, force: true });
+    renameSync(scratch, outdir);
+    scratch = undefined;
+    console.log(`Synthesized ${stacks.length} stack(s) from ${file} into ${outdir}: ${stacks.map((stack) => stack.node.id).join(', ')}`);
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    // Config errors and construct errors both name what is wrong and where; a stack trace adds nothing.
+    if (error instanceof ConfigError || error instanceof Error) {
       console.error(`error: ${error.message}`);
       process.exit(1);
     }

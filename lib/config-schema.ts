@@ -26,7 +26,6 @@ export function isCidr(value: string): boolean {
 }
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case name: letters, digits and dashes, starting with a letter');
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected the NAME of an environment variable, such as HCLOUD_TOKEN');
 const domain = z.string().refine(isDomainName, 'expected a domain name such as example.com (lower case, at least one dot)');
 const cidr = z.string().refine(isCidr, 'expected a CIDR such as 203.0.113.7/32 or 2001:db8::/48');
 
@@ -89,7 +88,7 @@ export const environmentSchema = z.strictObject({
      * Where the Hetzner Cloud API token comes from: `HCLOUD_TOKEN` (read by the provider itself) or
      * `TF_VAR_<name>` (a sensitive Terraform variable `<name>`, so environments can use separate projects).
      */
-    tokenEnv: envName.refine((value) => value === 'HCLOUD_TOKEN' || /^TF_VAR_[a-z][a-z0-9_]*$/.test(value), {
+    tokenEnv: z.string().refine((value) => value === 'HCLOUD_TOKEN' || /^TF_VAR_[a-z][a-z0-9_]*$/.test(value), {
       message: 'expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)',
     }).default('HCLOUD_TOKEN'),
   }).prefault({}),

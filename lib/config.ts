@@ -12,8 +12,9 @@ import { ConfigError, describeFound, joinPath } from './config-error';
 import { PlatformConfig, platformSchema } from './config-schema';
 import { PlatformSpec, resolvePlatform } from './spec';
 
-/** The default platform description shipped with the package. */
-export const DEFAULT_CONFIG_FILE = path.join(__dirname, '..', 'platform.yaml');
+/** The default platform description shipped with the package (beside lib/ in the repo, beside dist/ once built). */
+export const DEFAULT_CONFIG_FILE = [path.join(__dirname, '..', 'platform.yaml'), path.join(__dirname, '..', '..', 'platform.yaml')]
+  .find((candidate) => existsSync(candidate)) ?? path.join(__dirname, '..', 'platform.yaml');
 
 /** Environment variable that selects another config file; `--config <file>` does the same. */
 export const CONFIG_ENV_VAR = 'MAMBO_CONFIG';

@@ -157,7 +157,7 @@ describe('bad input gets one clear error', () => {
 
   it('an environment variable name that is not one', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'hcloud', 'tokenEnv'], 'hcloud token')));
-    expect(error.message).toContain('hcloud.tokenEnv: found "hcloud token"; expected the NAME of an environment variable');
+    expect(error.message).toContain('hcloud.tokenEnv: found "hcloud token"; expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name>');
   });
 
   it('a required field left out', () => {
