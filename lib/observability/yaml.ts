@@ -8,7 +8,9 @@ import { stringify } from 'yaml';
  * expressions stay on one line where people grep for them.
  */
 export function renderYaml(document: unknown, header?: string): string {
-  const body = stringify(document, { version: '1.1', lineWidth: 0, indent: 2, indentSeq: true });
+  const body = stringify(document, {
+    version: '1.1', lineWidth: 0, indent: 2, indentSeq: true, aliasDuplicateObjects: false,
+  });
   if (header === undefined) return body;
 
   const comment = header.split('\n').map((line) => (line === '' ? '#' : `# ${line}`)).join('\n');
