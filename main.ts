@@ -7,7 +7,10 @@ import * as path from 'node:path';
 
 import { App } from 'cdktf';
 
+import { APP_DEFINITIONS } from './apps';
 import { buildPlatform } from './constructs/platform-app-builder';
+import { PlatformStack } from './constructs/platform-stack';
+import { describeBudget } from './lib/capacity';
 import { configFileFrom, loadPlatformFile } from './lib/config';
 import { ConfigError } from './lib/config-error';
 
@@ -17,7 +20,7 @@ function main(): void {
   let scratch: string | undefined;
 
   try {
-    const spec = loadPlatformFile(file);
+    const spec = loadPlatformFile(file, APP_DEFINITIONS);
     for (const warning of spec.warnings) console.warn(`warning: ${warning}`);
 
     scratch = mkdtempSync(path.join(path.dirname(outdir), '.cdktf.out-'));
@@ -29,6 +32,11 @@ function main(): void {
     renameSync(scratch, outdir);
     scratch = undefined;
     console.log(`Synthesized ${stacks.length} stack(s) from ${file} into ${outdir}: ${stacks.map((stack) => stack.node.id).join(', ')}`);
+    for (const stack of stacks) {
+      if (stack instanceof PlatformStack) {
+        for (const host of Object.values(stack.hosts)) console.log(`Memory budget, ${stack.node.id}: ${describeBudget(host.memoryBudget())}`);
+      }
+    }
   } catch (error) {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // Config errors and construct errors both name what is wrong and where; a stack trace adds nothing.

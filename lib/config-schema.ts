@@ -5,6 +5,7 @@ import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
+import { EDGE_MIDDLEWARES } from './traefik';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -25,6 +26,7 @@ export function isCidr(value: string): boolean {
   }
 }
 
+const envVarName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected the NAME of an environment variable, such as API_KEY');
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected a lower-case name: letters, digits and dashes, starting with a letter');
 const domain = z.string().refine(isDomainName, 'expected a domain name such as example.com (lower case, at least one dot)');
 const cidr = z.string().refine(isCidr, 'expected a CIDR such as 203.0.113.7/32 or 2001:db8::/48');
@@ -76,6 +78,61 @@ const extraRecordSchema = z.strictObject({
   ttl: z.int().min(60).max(86400).optional(),
 });
 
+const duration = z.string().regex(/^\d+(ms|s|m|h)$/, 'expected a duration such as 30s, 5m or 1h');
+const absolutePath = z.string().regex(/^\/[^\0]*$/, 'expected an absolute path inside the container');
+const volumes = z.record(name, absolutePath);
+
+const healthcheckSchema = z.strictObject({
+  command: z.array(z.string().min(1)).min(2).refine((command) => ['CMD', 'CMD-SHELL'].includes(command[0]), 'expected an exec-form command starting with CMD or CMD-SHELL'),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  retries: z.int().min(1).max(20).optional(),
+  startPeriod: duration.optional(),
+});
+
+const companionSchema = z.strictObject({
+  kind: z.enum(['postgres', 'generic']),
+  image: z.string().optional(),
+  memoryMiB: z.int().min(16, 'expected at least 16 MiB'),
+  cpus: z.number().positive().max(64).optional(),
+  env: z.record(envVarName, z.string()).optional(),
+  volumes: volumes.optional(),
+  healthcheck: healthcheckSchema.optional(),
+  /** Companions are never exposed: they never join the web network and publish nothing. */
+  public: z.literal(false, { error: 'expected companions to stay private: they never join the web network; expose the app instead' }).optional(),
+  passwordEnv: envVarName.optional(),
+});
+
+const appSchema = z.strictObject({
+  /** Start from a definition in apps/ (e.g. `gitea`); the fields below override it. */
+  from: z.string().optional(),
+  description: z.string().optional(),
+  image: z.string().optional(),
+  port: z.int('expected an integer port').min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535').optional(),
+  /** Where the app is served: labels under the primary domain, `@`, or full names in the environment's domains. */
+  hostnames: z.array(hostname).min(1, 'expected at least one hostname'),
+  /** The host it runs on. @default the first host */
+  host: name.optional(),
+  memoryMiB: z.int().min(16, 'expected at least 16 MiB').optional(),
+  cpus: z.number().positive().max(64).optional(),
+  env: z.record(envVarName, z.string()).optional(),
+  secrets: z.array(envVarName).optional(),
+  healthcheck: healthcheckSchema.optional(),
+  middlewares: z.array(z.enum(EDGE_MIDDLEWARES)).optional(),
+  auth: z.enum(['none', 'basic']).optional(),
+  metrics: z.strictObject({ path: z.string().regex(/^\//, 'expected a path such as /metrics'), port: z.int().min(1).max(65535).optional() }).optional(),
+  volumes: volumes.optional(),
+  companions: z.record(name, companionSchema).optional(),
+  internal: z.boolean().optional(),
+  /** Pin the app network's subnet; @default a stable slot of `networks.pool` picked from the app's name */
+  subnet: cidr.optional(),
+  user: z.string().optional(),
+  keepCapabilities: z.boolean().optional(),
+});
+
+const rateTier = (average: number, burst: number) =>
+  z.strictObject({ average: z.int().min(1).default(average), burst: z.int().min(1).default(burst) }).prefault({});
+
 export const environmentSchema = z.strictObject({
   /** DNS zones this environment serves; the first is the primary domain that short hostnames live under. */
   domains: z.array(domain).min(1, 'expected at least one domain'),
@@ -114,6 +171,19 @@ export const environmentSchema = z.strictObject({
     apex: z.boolean().default(true),
     records: z.array(extraRecordSchema).default([]),
   }).prefault({}),
+  edge: z.strictObject({
+    /** Rate-limit tiers per client IP, named by apps as rate-global, rate-strict and rate-api. */
+    rateLimits: z.strictObject({ global: rateTier(100, 200), strict: rateTier(10, 20), api: rateTier(50, 100) }).prefault({}),
+    /** Origins the cors-api middleware allows. @default the environment's own https origins */
+    corsOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'expected an origin such as https://app.example.com')).optional(),
+  }).prefault({}),
+  networks: z.strictObject({
+    /** Address pool the platform's Docker networks take their subnets from. */
+    pool: cidr.default('172.30.0.0/16'),
+    /** Size of each network's subnet. */
+    subnetPrefix: z.int().min(16).max(28).default(24),
+  }).prefault({}),
+  apps: z.record(name, appSchema).default({}),
   /** Hostnames of the platform's own services, each a label under the primary domain or a full name. */
   platformHostnames: z.strictObject({
     traefik: hostname.default('traefik'),
@@ -132,3 +202,5 @@ export type PlatformConfig = z.output<typeof platformSchema>;
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 export type HostConfig = z.output<typeof hostSchema>;
 export type ExtraRecordConfig = z.output<typeof extraRecordSchema>;
+export type AppConfig = z.output<typeof appSchema>;
+export type CompanionConfig = z.output<typeof companionSchema>;

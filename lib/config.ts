@@ -10,7 +10,11 @@ import { z } from 'zod';
 
 import { ConfigError, describeFound, joinPath } from './config-error';
 import { PlatformConfig, platformSchema } from './config-schema';
+import { AppDefinition } from './app-definition';
 import { PlatformSpec, resolvePlatform } from './spec';
+
+/** App definitions `apps.<name>.from` may name; main.ts passes the ones in apps/. */
+export type AppDefinitions = Readonly<Record<string, AppDefinition>>;
 
 /** The default platform description shipped with the package (beside lib/ in the repo, beside dist/ once built). */
 export const DEFAULT_CONFIG_FILE = [path.join(__dirname, '..', 'platform.yaml'), path.join(__dirname, '..', '..', 'platform.yaml')]
@@ -29,18 +33,18 @@ export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv):
   return DEFAULT_CONFIG_FILE;
 }
 
-export function loadPlatformFile(file: string): PlatformSpec {
+export function loadPlatformFile(file: string, appDefinitions: AppDefinitions = {}): PlatformSpec {
   if (!existsSync(file)) {
     throw new ConfigError(file, '', 'no such file', `expected a platform.yaml at this path (set ${CONFIG_ENV_VAR} or --config)`);
   }
-  return loadPlatformText(readFileSync(file, 'utf8'), file);
+  return loadPlatformText(readFileSync(file, 'utf8'), file, appDefinitions);
 }
 
-export function loadPlatformText(text: string, file: string): PlatformSpec {
+export function loadPlatformText(text: string, file: string, appDefinitions: AppDefinitions = {}): PlatformSpec {
   const located = parseLocated(text, file);
   refuseInlineSecrets(located.document.toJS(), [], located);
   const config = validate(located);
-  return resolvePlatform(config, (where, found, expected) => located.error(where, found, expected));
+  return resolvePlatform(config, (where, found, expected) => located.error(where, found, expected), appDefinitions);
 }
 
 /** A parsed document that can turn a path inside it into a ConfigError with line and column. */

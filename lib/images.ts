@@ -29,7 +29,7 @@ export const IMAGE_CATALOG = {
   cadvisor: { repository: 'gcr.io/cadvisor/cadvisor', tag: 'v0.50.0', architectures: both },
   nodeExporter: { repository: 'prom/node-exporter', tag: 'v1.9.1', architectures: both },
   authelia: { repository: 'authelia/authelia', tag: '4.39.4', architectures: both },
-  nginx: { repository: 'nginx', tag: '1.28.0-alpine', architectures: both },
+  nginx: { repository: 'nginxinc/nginx-unprivileged', tag: '1.28.0-alpine', architectures: both },
   postgres: { repository: 'postgres', tag: '17.5-alpine', architectures: both },
   watchtower: { repository: 'containrrr/watchtower', tag: '1.7.1', architectures: both },
   portainer: { repository: 'portainer/portainer-ce', tag: '2.27.6', architectures: both },
@@ -50,32 +50,34 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
-/**
- * Splits `registry/repo:tag[@sha256:…]` and refuses what cannot be pinned: no tag, or `latest`.
- * Throws an Error whose message says what was found and what is expected; callers add where.
- */
+/** An image reference that cannot be pinned; `found` and `expected` read as one sentence. */
+export class ImageReferenceError extends Error {
+  constructor(readonly found: string, readonly expected: string) {
+    super(`image ${found}; ${expected}`);
+    this.name = 'ImageReferenceError';
+  }
+}
+
+/** Splits `registry/repo:tag[@sha256:…]` and refuses what cannot be pinned: no tag, or `latest`. */
 export function parseImageReference(reference: string): ImageReference {
   const [nameAndTag, digest] = reference.split('@', 2);
   const lastSlash = nameAndTag.lastIndexOf('/');
   const colon = nameAndTag.indexOf(':', lastSlash + 1);
+  const found = `"${reference}"`;
 
-  if (colon === -1) {
-    throw new Error(`image "${reference}" has no tag; expected a pinned version such as "${nameAndTag}:1.2.3"`);
-  }
+  if (colon === -1) throw new ImageReferenceError(`${found} without a tag`, `expected a pinned version such as "${nameAndTag}:1.2.3"`);
   const repository = nameAndTag.slice(0, colon);
   const tag = nameAndTag.slice(colon + 1);
 
   if (!/^[a-z0-9]+([._/:-][a-z0-9]+)*$/.test(repository)) {
-    throw new Error(`image "${reference}" has an invalid repository "${repository}"`);
+    throw new ImageReferenceError(`${found} with repository "${repository}"`, 'expected a lower-case repository such as ghcr.io/org/app');
   }
+  if (tag === 'latest') throw new ImageReferenceError(`${found} on "latest"`, 'expected a pinned version tag such as 1.2.3');
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) {
-    throw new Error(`image "${reference}" has an invalid tag "${tag}"`);
-  }
-  if (tag === 'latest') {
-    throw new Error(`image "${reference}" uses "latest"; expected a pinned version tag`);
+    throw new ImageReferenceError(`${found} with tag "${tag}"`, 'expected a tag of letters, digits, ".", "_" and "-"');
   }
   if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
-    throw new Error(`image "${reference}" has an invalid digest "${digest}"; expected sha256:<64 hex digits>`);
+    throw new ImageReferenceError(`${found} with digest "${digest}"`, 'expected sha256:<64 hex digits>');
   }
   return { repository, tag, digest };
 }

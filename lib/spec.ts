@@ -3,10 +3,14 @@
 
 import * as ipaddr from 'ipaddr.js';
 
+import { AppDefinition, CompanionDefinition, HealthcheckSpec } from './app-definition';
 import { ConfigError } from './config-error';
-import { EnvironmentConfig, HostConfig, PlatformConfig } from './config-schema';
+import { AppConfig, EnvironmentConfig, HostConfig, PlatformConfig } from './config-schema';
 import { recordValueProblem } from './dns-records';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
+import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
+import { SubnetError, planSubnets } from './subnets';
+import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from './traefik';
 
 export interface PlatformSpec {
   readonly project: string;
@@ -15,13 +19,66 @@ export interface PlatformSpec {
   readonly warnings: readonly string[];
 }
 
-export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts'> {
+export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks'> {
   readonly name: string;
   readonly hosts: readonly HostSpec[];
+  readonly apps: readonly AppSpec[];
+  readonly networks: NetworkPlan;
+  /** Origins the cors-api middleware allows, when configured; else any https origin under the environment's domains. */
+  readonly corsOrigins?: readonly string[];
   /** Runs the platform's own services (edge dashboard, observability, backoffice). The first host. */
   readonly primaryHost: HostSpec;
   /** Every hostname the environment serves, resolved to a zone; DNS records are made for each. */
   readonly hostnames: readonly ServedHostname[];
+}
+
+/** The platform's Docker networks and their subnets. */
+export interface NetworkPlan {
+  readonly pool: string;
+  readonly subnetPrefix: number;
+  /** `web`, `monitoring`, `socket`, then one per app (by app name). */
+  readonly subnets: Readonly<Record<string, string>>;
+}
+
+/**
+ * The networks every host has, in the order they take the pool's first subnets: `web` (the edge
+ * and apps), `monitoring`, `socket` (the edge and the socket proxy), and `edge`, the one with a
+ * route out that the edge publishes its ports on. The platform's own apps come next.
+ */
+export const PLATFORM_NETWORKS = ['web', 'monitoring', 'socket', 'edge'] as const;
+
+/** Apps the platform deploys itself; their names are not free for platform.yaml. */
+export const PLATFORM_APPS = ['backoffice'] as const;
+
+/** An app merged with its definition, defaults filled and hostnames resolved. */
+export interface AppSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly image: string;
+  readonly port: number;
+  readonly hostnames: readonly ServedHostname[];
+  readonly host: string;
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly env: Readonly<Record<string, string>>;
+  /** Secret environment variables and the sensitive Terraform variable that feeds each. */
+  readonly secrets: readonly { readonly env: string; readonly variable: string }[];
+  readonly healthcheck?: HealthcheckSpec;
+  readonly middlewares: readonly EdgeMiddleware[];
+  readonly auth: 'none' | 'basic';
+  readonly metrics?: { readonly path: string; readonly port: number };
+  readonly volumes: Readonly<Record<string, string>>;
+  readonly files: Readonly<Record<string, string>>;
+  readonly companions: readonly CompanionSpec[];
+  readonly internal: boolean;
+  readonly subnet: string;
+  readonly user?: string;
+  readonly keepCapabilities: boolean;
+}
+
+export interface CompanionSpec extends Required<Omit<CompanionDefinition, 'public' | 'healthcheck'>> {
+  readonly name: string;
+  readonly healthcheck?: HealthcheckSpec;
 }
 
 export interface HostSpec extends HostConfig {
@@ -51,14 +108,22 @@ export type ConfigFailure = (where: ReadonlyArray<PropertyKey>, found: string, e
 const plainFailure: ConfigFailure = (where, found, expected) =>
   new ConfigError('(config object)', where.map(String).join('.'), found, expected);
 
-export function resolvePlatform(config: PlatformConfig, fail: ConfigFailure = plainFailure): PlatformSpec {
+/**
+ * Checks what spans fields and derives the rest. `appDefinitions` are what `apps.<name>.from` may
+ * name (main.ts passes those in apps/).
+ */
+export function resolvePlatform(
+  config: PlatformConfig, fail: ConfigFailure = plainFailure, appDefinitions: Readonly<Record<string, AppDefinition>> = {},
+): PlatformSpec {
   const warnings: string[] = [];
   const environments = Object.entries(config.environments).map(([name, environment]) =>
-    resolveEnvironment(name, environment, fail, warnings));
+    resolveEnvironment(name, environment, fail, warnings, appDefinitions));
   return { project: config.project, environments, warnings };
 }
 
-function resolveEnvironment(name: string, environment: EnvironmentConfig, fail: ConfigFailure, warnings: string[]): EnvironmentSpec {
+function resolveEnvironment(
+  name: string, environment: EnvironmentConfig, fail: ConfigFailure, warnings: string[], appDefinitions: Readonly<Record<string, AppDefinition>>,
+): EnvironmentSpec {
   const at = (...rest: PropertyKey[]) => ['environments', name, ...rest];
 
   const duplicateDomain = environment.domains.find((domain, index) => environment.domains.indexOf(domain) !== index);
@@ -103,7 +168,127 @@ function resolveEnvironment(name: string, environment: EnvironmentConfig, fail: 
     serve(host.name, `host.${host.name}`, host.name, at('hosts', host.name));
   }
 
-  return { ...environment, name, hosts, primaryHost, hostnames };
+  const networks = planNetworks(environment, at, fail);
+  const apps = Object.entries(environment.apps).map(([appName, app]) => {
+    const resolved = resolveApp(appName, app, environment, hosts, networks, appDefinitions, at, fail);
+    app.hostnames.forEach((label, index) => serve(label, `app.${appName}`, resolved.host, at('apps', appName, 'hostnames', index)));
+    return { ...resolved, hostnames: hostnames.filter((hostname) => hostname.service === `app.${appName}`) };
+  });
+
+  const { apps: _apps, networks: _networks, ...rest } = environment;
+  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, corsOrigins: environment.edge.corsOrigins };
+}
+
+function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure): NetworkPlan {
+  const { pool, subnetPrefix } = environment.networks;
+  if (environment.privateNetwork) {
+    const [poolAddress, poolLength] = ipaddr.parseCIDR(pool);
+    const [privateAddress, privateLength] = ipaddr.parseCIDR(environment.privateNetwork.ipRange);
+    if (poolAddress.kind() === privateAddress.kind()
+      && (poolAddress.match(privateAddress, privateLength) || privateAddress.match(poolAddress, poolLength))) {
+      throw fail(at('networks', 'pool'), `"${pool}", which overlaps privateNetwork.ipRange ${environment.privateNetwork.ipRange}`,
+        'expected a Docker pool apart from the private network');
+    }
+  }
+  try {
+    const requests = Object.entries(environment.apps).map(([appName, app]) => ({ name: appName, subnet: app.subnet }));
+    return { pool, subnetPrefix, subnets: planSubnets(pool, subnetPrefix, [...PLATFORM_NETWORKS, ...PLATFORM_APPS], requests).subnets };
+  } catch (error) {
+    if (!(error instanceof SubnetError)) throw error;
+    const where = error.networkName && error.networkName in environment.apps ? at('apps', error.networkName, 'subnet') : at('networks', 'pool');
+    throw fail(where, error.found, error.expected);
+  }
+}
+
+function resolveApp(
+  name: string, app: AppConfig, environment: EnvironmentConfig, hosts: readonly HostSpec[], networks: NetworkPlan,
+  appDefinitions: Readonly<Record<string, AppDefinition>>, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
+): Omit<AppSpec, 'hostnames'> {
+  const where = (...rest: PropertyKey[]) => at('apps', name, ...rest);
+  if ((PLATFORM_APPS as readonly string[]).includes(name)) {
+    throw fail(at('apps', name), `an app named "${name}"`, `expected another name: ${PLATFORM_APPS.join(', ')} is the platform's own`);
+  }
+
+  let definition: Partial<AppDefinition> = {};
+  if (app.from !== undefined) {
+    definition = appDefinitions[app.from];
+    if (!definition) {
+      throw fail(where('from'), `"${app.from}"`, `expected an app definition in apps/: ${Object.keys(appDefinitions).join(', ') || '(none)'}`);
+    }
+  }
+  const merged = { ...definition, ...stripUndefined(app) };
+
+  if (merged.image === undefined) throw fail(where('image'), 'nothing', 'expected a pinned image such as ghcr.io/org/app:1.2.3 (or `from:` an app definition)');
+  checkImage(merged.image, where('image'), fail);
+  if (merged.port === undefined) throw fail(where('port'), 'nothing', 'expected the port the app listens on, 1 to 65535');
+
+  const host = app.host ?? hosts[0].name;
+  if (!hosts.some((candidate) => candidate.name === host)) {
+    throw fail(where('host'), `"${host}"`, `expected one of the environment's hosts: ${hosts.map((candidate) => candidate.name).join(', ')}`);
+  }
+
+  const companions = Object.entries({ ...definition.companions, ...app.companions }).map(([companionName, companion]) => {
+    const image = companion.image ?? (companion.kind === 'postgres' ? catalogImageRef('postgres') : undefined);
+    if (image === undefined) throw fail(where('companions', companionName, 'image'), 'nothing', 'expected a pinned image for a generic companion');
+    checkImage(image, where('companions', companionName, 'image'), fail);
+    const defaultVolumes = companion.kind === 'postgres' ? { [`${companionName}-data`]: '/var/lib/postgresql/data' } : {};
+    return {
+      name: companionName,
+      kind: companion.kind,
+      image,
+      memoryMiB: companion.memoryMiB,
+      cpus: companion.cpus ?? 0.5,
+      env: companion.env ?? {},
+      volumes: companion.volumes ?? defaultVolumes,
+      healthcheck: companion.healthcheck,
+      passwordEnv: companion.passwordEnv ?? 'DATABASE_PASSWORD',
+    };
+  });
+
+  const appVolumes = merged.volumes ?? {};
+  const volumeNames = [...Object.keys(appVolumes), ...companions.flatMap((companion) => Object.keys(companion.volumes))];
+  const duplicateVolume = volumeNames.find((volume, index) => volumeNames.indexOf(volume) !== index);
+  if (duplicateVolume) throw fail(where('volumes'), `volume "${duplicateVolume}" twice (app and companion)`, 'expected each volume name once per app');
+
+  const secrets = (merged.secrets ?? []).map((secret) => ({ env: secret, variable: `app_${name}_${secret}`.toLowerCase().replace(/-/g, '_') }));
+  const plain = Object.keys(merged.env ?? {}).find((key) => merged.secrets?.includes(key));
+  if (plain) throw fail(where('env', plain), 'a value for a name listed in secrets', 'expected secrets to come only from their sensitive variable');
+
+  return {
+    name,
+    description: merged.description ?? name,
+    image: merged.image,
+    port: merged.port,
+    host,
+    memoryMiB: merged.memoryMiB ?? 256,
+    cpus: merged.cpus ?? 0.5,
+    env: merged.env ?? {},
+    secrets,
+    healthcheck: merged.healthcheck,
+    middlewares: merged.middlewares ?? DEFAULT_APP_MIDDLEWARES,
+    auth: merged.auth ?? 'none',
+    metrics: merged.metrics && { path: merged.metrics.path, port: merged.metrics.port ?? merged.port },
+    volumes: appVolumes,
+    files: definition.files ?? {},
+    companions,
+    internal: merged.internal ?? false,
+    subnet: networks.subnets[name],
+    user: merged.user,
+    keepCapabilities: merged.keepCapabilities ?? false,
+  };
+}
+
+function checkImage(image: string, where: PropertyKey[], fail: ConfigFailure): void {
+  try {
+    parseImageReference(image);
+  } catch (error) {
+    if (error instanceof ImageReferenceError) throw fail(where, error.found, error.expected);
+    throw error;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
 }
 
 function resolveHost(

@@ -1,0 +1,146 @@
+// One container on a platform host, with the platform's defaults: a memory limit (no swap), a
+// restart policy, no-new-privileges, config delivered as content (upload blocks, never a
+// bind-mounted file), labels naming its app and role, and registration with its host.
+
+import { ITerraformDependable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { Container, ContainerConfig } from '@cdktf/provider-docker/lib/container';
+import { Network } from '@cdktf/provider-docker/lib/network';
+
+import { HealthcheckSpec } from '../lib/app-definition';
+import { DockerHost, RegisteredVolume } from './docker-host';
+
+export interface PlatformContainerProps {
+  readonly host: DockerHost;
+  /** Container name on the host, e.g. `mambo-production-traefik`. */
+  readonly name: string;
+  /** A pinned image reference. */
+  readonly image: string;
+  readonly role: 'platform' | 'app' | 'companion';
+  /** The app it belongs to (apps and companions). */
+  readonly app?: string;
+  /** Memory limit; swap is not allowed beyond it. */
+  readonly memoryMiB: number;
+  /** CPU limit in cores. @default no limit */
+  readonly cpus?: number;
+  readonly command?: readonly string[];
+  readonly entrypoint?: readonly string[];
+  /** Plain environment values. Secrets go in `secretEnv`. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Environment values that are Terraform references to sensitive variables or generated secrets. */
+  readonly secretEnv?: Readonly<Record<string, string>>;
+  /** Files written into the container before it starts: path → content. A change replaces the container. */
+  readonly files?: Readonly<Record<string, string>>;
+  readonly volumes?: readonly { readonly volume: RegisteredVolume; readonly path: string; readonly readOnly?: boolean }[];
+  /**
+   * Host paths mounted into the container. Only for what must be shared with the host itself (the
+   * Docker socket, /proc, /sys); never for config files, which go in `files`.
+   */
+  readonly hostMounts?: readonly { readonly hostPath: string; readonly path: string; readonly readOnly: boolean }[];
+  readonly networks: readonly { readonly network: Network; readonly aliases?: readonly string[] }[];
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly healthcheck?: HealthcheckSpec;
+  /** Ports published on the host. Only the edge publishes any (80 and 443). */
+  readonly publish?: readonly { readonly internal: number; readonly external: number; readonly protocol?: 'tcp' | 'udp' }[];
+  /** @default 'unless-stopped' */
+  readonly restart?: 'no' | 'on-failure' | 'always' | 'unless-stopped';
+  readonly user?: string;
+  /** Capabilities to drop and add. @default the image's defaults */
+  readonly capabilities?: { readonly drop?: readonly string[]; readonly add?: readonly string[] };
+  /** Read-only root filesystem. @default false */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Prometheus metrics this container offers for scraping. */
+  readonly metrics?: { readonly port: number; readonly path: string };
+  /** Hostnames routed to it, for the report. */
+  readonly hostnames?: readonly string[];
+  /** Escape hatches the platform needs for a few system containers (node exporter, cAdvisor). */
+  readonly privileged?: boolean;
+  readonly pidMode?: string;
+  /** Resources that must exist (and be healthy) first. */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+export class PlatformContainer extends Construct {
+  readonly container: Container;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: PlatformContainerProps) {
+    super(scope, id);
+    this.name = props.name;
+    const { host } = props;
+
+    const env = [...Object.entries(props.env ?? {}), ...Object.entries(props.secretEnv ?? {})]
+      .map(([key, value]) => `${key}=${value}`);
+    const labels = {
+      'mambo.role': props.role,
+      ...(props.app ? { 'mambo.app': props.app } : {}),
+      ...props.labels,
+    };
+
+    const config: ContainerConfig = {
+      provider: host.provider,
+      name: props.name,
+      image: host.image(props.image).imageId,
+      restart: props.restart ?? 'unless-stopped',
+      memory: props.memoryMiB,
+      memorySwap: props.memoryMiB,
+      cpus: props.cpus !== undefined ? String(props.cpus) : undefined,
+      command: props.command ? [...props.command] : undefined,
+      entrypoint: props.entrypoint ? [...props.entrypoint] : undefined,
+      env: env.length > 0 ? env : undefined,
+      user: props.user,
+      securityOpts: ['no-new-privileges:true'],
+      capabilities: props.capabilities && { drop: props.capabilities.drop && [...props.capabilities.drop], add: props.capabilities.add && [...props.capabilities.add] },
+      readOnly: props.readOnlyRootFilesystem,
+      privileged: props.privileged,
+      pidMode: props.pidMode,
+      labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
+      networksAdvanced: props.networks.map(({ network, aliases }) => ({ name: network.name, aliases: aliases && [...aliases] })),
+      ports: props.publish?.map((port) => ({ internal: port.internal, external: port.external, protocol: port.protocol ?? 'tcp' })),
+      upload: Object.entries(props.files ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content) })),
+      volumes: [
+        ...(props.volumes ?? []).map(({ volume, path, readOnly }) => ({ volumeName: volume.volume.name, containerPath: path, readOnly })),
+        ...(props.hostMounts ?? []).map(({ hostPath, path, readOnly }) => ({ hostPath, containerPath: path, readOnly })),
+      ],
+      healthcheck: props.healthcheck && {
+        test: [...props.healthcheck.command],
+        interval: props.healthcheck.interval ?? '30s',
+        timeout: props.healthcheck.timeout ?? '5s',
+        retries: props.healthcheck.retries ?? 3,
+        startPeriod: props.healthcheck.startPeriod ?? '20s',
+      },
+      // With a healthcheck, apply waits until the container is healthy, so a broken release fails the deploy.
+      wait: props.healthcheck !== undefined,
+      waitTimeout: props.healthcheck !== undefined ? 180 : undefined,
+      mustRun: true,
+      dependsOn: props.dependsOn && [...props.dependsOn],
+    };
+    this.container = new Container(this, 'container', config);
+
+    for (const { volume } of props.volumes ?? []) volume.containers.push(props.name);
+    host.registerContainer({
+      name: props.name,
+      role: props.role,
+      memoryMiB: props.memoryMiB,
+      image: props.image,
+      app: props.app,
+      publishedPorts: (props.publish ?? []).map((port) => port.external),
+      metrics: props.metrics,
+      hostnames: props.hostnames ?? [],
+    });
+  }
+}
+
+/**
+ * File content reaches Terraform as a string, where `${…}` and `%{…}` would be read as interpolation
+ * (shell scripts are full of them); escape plain text. Content that is itself a Terraform reference
+ * (a sensitive variable) passes through.
+ */
+function literalForTerraform(content: string): string {
+  return Token.isUnresolved(content) ? content : escapeTemplateSequences(content);
+}
+
+/** Terraform's own escapes: `$${` for a literal `${`, `%%{` for a literal `%{`. */
+export function escapeTemplateSequences(text: string): string {
+  return text.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+}

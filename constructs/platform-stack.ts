@@ -1,0 +1,147 @@
+// The `<env>-platform` stack: everything that runs in Docker on the environment's hosts, through a
+// docker provider per host over SSH, with each host's address read from the infra stack.
+
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+
+import { backoffice } from '../apps/backoffice';
+import { describeOverflow } from '../lib/capacity';
+import { EnvironmentSpec, PLATFORM_NETWORKS } from '../lib/spec';
+import { DockerHost } from './docker-host';
+import { InfraStack } from './infra-stack';
+import { PlatformApp } from './platform-app';
+import { TraefikEdge } from './traefik-edge';
+
+export interface PlatformStackProps {
+  readonly project: string;
+  readonly environment: EnvironmentSpec;
+  /** The environment's infra stack, whose hosts' addresses the docker providers connect to. */
+  readonly infra: InfraStack;
+}
+
+/** Which platform networks reach outside the host; the rest are internal. */
+const EGRESS_NETWORKS = new Set<string>(['edge']);
+
+export class PlatformStack extends TerraformStack {
+  readonly environment: EnvironmentSpec;
+  readonly hosts: Readonly<Record<string, DockerHost>>;
+  readonly edges: Readonly<Record<string, TraefikEdge>>;
+  readonly apps: Readonly<Record<string, PlatformApp>>;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const { environment, infra } = props;
+    const prefix = `${props.project}-${environment.name}`;
+    this.environment = environment;
+
+    new RandomProvider(this, 'random');
+
+    const basicAuthUsers = new TerraformVariable(this, 'platform_basic_auth_htpasswd', {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: 'htpasswd lines (bcrypt, e.g. from `htpasswd -nbB admin <password>`) for the dashboards and apps behind basic auth',
+    });
+
+    const hostnameOf = (service: string) => environment.hostnames.filter((hostname) => hostname.service === service).map((hostname) => hostname.fqdn);
+
+    const hosts: Record<string, DockerHost> = {};
+    const edges: Record<string, TraefikEdge> = {};
+    for (const hostSpec of environment.hosts) {
+      const host = new DockerHost(this, `host-${hostSpec.name}`, {
+        hostName: hostSpec.name,
+        namePrefix: prefix,
+        address: infra.hosts[hostSpec.name].ipv4Address,
+        serverType: hostSpec.type,
+        deployUser: environment.ssh.deployUser,
+      });
+      for (const network of PLATFORM_NETWORKS) {
+        host.addNetwork(network, { subnet: environment.networks.subnets[network], internal: !EGRESS_NETWORKS.has(network) });
+      }
+      hosts[hostSpec.name] = host;
+
+      const isPrimary = hostSpec.name === environment.primaryHost.name;
+      const hasApps = environment.apps.some((app) => app.host === hostSpec.name);
+      if (isPrimary || hasApps) {
+        edges[hostSpec.name] = new TraefikEdge(this, `edge-${hostSpec.name}`, {
+          host,
+          webNetwork: host.network('web'),
+          socketNetwork: host.network('socket'),
+          egressNetwork: host.network('edge'),
+          letsEncrypt: environment.letsEncrypt,
+          acmeEmail: environment.acmeEmail,
+          dashboardHostname: isPrimary ? hostnameOf('platform.traefik')[0] : undefined,
+          basicAuthUsers: basicAuthUsers.stringValue,
+          rateLimits: environment.edge.rateLimits,
+          domains: environment.domains,
+          corsOrigins: environment.corsOrigins,
+        });
+      }
+    }
+    this.hosts = hosts;
+    this.edges = edges;
+
+    const apps: Record<string, PlatformApp> = {};
+    const primary = environment.primaryHost.name;
+    // Platform links only: listing apps here would replace the backoffice whenever an app changes.
+    const links = [
+      { label: 'Grafana', url: `https://${hostnameOf('platform.grafana')[0]}`, note: 'metrics, logs and alerts' },
+      { label: 'Traefik', url: `https://${hostnameOf('platform.traefik')[0]}`, note: 'routers, services and certificates' },
+    ];
+    const office = backoffice(environment.name, links);
+    apps.backoffice = new PlatformApp(this, 'app-backoffice', {
+      host: hosts[primary],
+      edge: edges[primary],
+      name: 'backoffice',
+      image: office.image,
+      port: office.port,
+      hostnames: hostnameOf('platform.backoffice'),
+      subnet: environment.networks.subnets.backoffice,
+      memoryMiB: office.memoryMiB,
+      cpus: office.cpus,
+      healthcheck: office.healthcheck,
+      middlewares: office.middlewares,
+      auth: office.auth === 'basic' ? 'basic' : 'none',
+      files: office.files,
+    });
+
+    for (const app of environment.apps) {
+      const secretEnv = Object.fromEntries(app.secrets.map((secret) => [secret.env, new TerraformVariable(this, secret.variable, {
+        type: 'string',
+        sensitive: true,
+        nullable: false,
+        description: `${secret.env} of app ${app.name}`,
+      }).stringValue]));
+
+      apps[app.name] = new PlatformApp(this, `app-${app.name}`, {
+        host: hosts[app.host],
+        edge: edges[app.host],
+        name: app.name,
+        image: app.image,
+        port: app.port,
+        hostnames: app.hostnames.map((hostname) => hostname.fqdn),
+        subnet: app.subnet,
+        memoryMiB: app.memoryMiB,
+        cpus: app.cpus,
+        env: app.env,
+        secretEnv,
+        healthcheck: app.healthcheck,
+        middlewares: app.middlewares,
+        auth: app.auth,
+        metrics: app.metrics,
+        volumes: app.volumes,
+        files: app.files,
+        companions: app.companions,
+        internal: app.internal,
+        user: app.user,
+        keepCapabilities: app.keepCapabilities,
+      });
+    }
+    this.apps = apps;
+
+    for (const host of Object.values(hosts)) {
+      this.node.addValidation({ validate: () => (host.memoryBudget().fits ? [] : [describeOverflow(host.memoryBudget())]) });
+    }
+  }
+}

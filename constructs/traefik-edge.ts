@@ -1,0 +1,155 @@
+// The edge of a host: Traefik v3 on 80/443 with automatic TLS from Let's Encrypt, reading Docker
+// through a socket proxy that only answers the read calls Traefik makes, with the platform's
+// middlewares and TLS options in its dynamic config and its dashboard behind authentication.
+
+import { Construct } from 'constructs';
+import { Network } from '@cdktf/provider-docker/lib/network';
+
+import { catalogImageRef } from '../lib/images';
+import { EdgeModel, RateLimitTier, renderTraefikDynamic, renderTraefikStatic } from '../lib/traefik';
+import { RouteModel, traefikLabels } from '../lib/traefik-labels';
+import { DockerHost } from './docker-host';
+import { PlatformContainer } from './platform-container';
+
+export interface TraefikEdgeProps {
+  readonly host: DockerHost;
+  /** Network the edge reaches apps on (internal: no route out). */
+  readonly webNetwork: Network;
+  /** Network shared only by Traefik and the socket proxy (internal). */
+  readonly socketNetwork: Network;
+  /** A network with a route out, for ACME and the published ports. */
+  readonly egressNetwork: Network;
+  /** Let's Encrypt endpoint. @default 'production' */
+  readonly letsEncrypt?: 'production' | 'staging';
+  readonly acmeEmail: string;
+  /** Hostname of the dashboard; no dashboard route when omitted. */
+  readonly dashboardHostname?: string;
+  /** htpasswd lines (bcrypt) for the basic-auth middleware: a reference to a sensitive variable. */
+  readonly basicAuthUsers: string;
+  /** @default global 100/s burst 200, strict 10/s burst 20, api 50/s burst 100 */
+  readonly rateLimits?: { readonly global: RateLimitTier; readonly strict: RateLimitTier; readonly api: RateLimitTier };
+  /** The environment's domains. */
+  readonly domains: readonly string[];
+  /** Origins the cors-api middleware allows. @default any https origin under `domains` */
+  readonly corsOrigins?: readonly string[];
+  /** Middlewares defined by other parts (e.g. SSO), keyed by name, added to the dynamic config. */
+  readonly extraDynamicConfig?: Readonly<Record<string, string>>;
+  /**
+   * Memory limit. Traefik's resident set on a small host with a few dozen routers stays near 60–90 MiB;
+   * 128 MiB leaves room for TLS handshakes in bursts.
+   * @default 128
+   */
+  readonly memoryMiB?: number;
+}
+
+const CONFIG_DIR = '/etc/traefik';
+const DYNAMIC_DIR = `${CONFIG_DIR}/dynamic`;
+const BASIC_AUTH_FILE = `${CONFIG_DIR}/basic-auth.htpasswd`;
+const ACME_DIR = '/acme';
+const INTERNAL_PORT = 8082;
+const SOCKET_PROXY_PORT = 2375;
+
+export class TraefikEdge extends Construct {
+  readonly traefik: PlatformContainer;
+  readonly socketProxy: PlatformContainer;
+  readonly webNetwork: Network;
+  /** Where Prometheus metrics are served inside the web network. */
+  readonly metricsTarget: string;
+  readonly staticConfig: string;
+  readonly dynamicConfig: string;
+
+  constructor(scope: Construct, id: string, props: TraefikEdgeProps) {
+    super(scope, id);
+    const { host } = props;
+    const prefix = host.namePrefix;
+    this.webNetwork = props.webNetwork;
+
+    // Traefik only lists, inspects and watches containers; everything else, and every write, is refused.
+    const proxyName = `${prefix}-socket-proxy`;
+    this.socketProxy = new PlatformContainer(this, 'socket-proxy', {
+      host,
+      name: proxyName,
+      image: catalogImageRef('socketProxy'),
+      role: 'platform',
+      // HAProxy forwarding a handful of requests: ~10 MiB resident.
+      memoryMiB: 32,
+      cpus: 0.25,
+      env: { CONTAINERS: '1', EVENTS: '1', VERSION: '1', PING: '1', INFO: '0', NETWORKS: '0', SERVICES: '0', TASKS: '0', POST: '0' },
+      // The socket is the one host path the proxy needs; it is a socket, not a config file.
+      hostMounts: [{ hostPath: '/var/run/docker.sock', path: '/var/run/docker.sock', readOnly: true }],
+      networks: [{ network: props.socketNetwork, aliases: ['socket-proxy'] }],
+      capabilities: { drop: ['ALL'] },
+      healthcheck: { command: ['CMD-SHELL', `wget -q -O /dev/null http://127.0.0.1:${SOCKET_PROXY_PORT}/_ping || exit 1`] },
+    });
+
+    const model: EdgeModel = {
+      letsEncrypt: props.letsEncrypt ?? 'production',
+      acmeEmail: props.acmeEmail,
+      acmeStorage: `${ACME_DIR}/acme.json`,
+      dockerEndpoint: `tcp://socket-proxy:${SOCKET_PROXY_PORT}`,
+      webNetwork: props.webNetwork.name,
+      dynamicConfigDir: DYNAMIC_DIR,
+      basicAuthUsersFile: BASIC_AUTH_FILE,
+      rateLimits: props.rateLimits ?? { global: { average: 100, burst: 200 }, strict: { average: 10, burst: 20 }, api: { average: 50, burst: 100 } },
+      corsOrigins: props.corsOrigins ?? [],
+      domains: props.domains,
+      internalPort: INTERNAL_PORT,
+    };
+    this.staticConfig = renderTraefikStatic(model);
+    this.dynamicConfig = renderTraefikDynamic(model);
+
+    const acme = host.addVolume(this, 'acme', { backup: 'snapshot', owner: 'platform' });
+    const traefikName = `${prefix}-traefik`;
+    this.metricsTarget = `traefik:${INTERNAL_PORT}`;
+
+    const dashboardLabels = props.dashboardHostname
+      ? traefikLabels(dashboardRoute(props.dashboardHostname, props.webNetwork.name))
+      : {};
+
+    this.traefik = new PlatformContainer(this, 'traefik', {
+      host,
+      name: traefikName,
+      image: catalogImageRef('traefik'),
+      role: 'platform',
+      memoryMiB: props.memoryMiB ?? 128,
+      cpus: 1,
+      files: {
+        [`${CONFIG_DIR}/traefik.yml`]: this.staticConfig,
+        [`${DYNAMIC_DIR}/platform.yml`]: this.dynamicConfig,
+        ...Object.fromEntries(Object.entries(props.extraDynamicConfig ?? {}).map(([name, content]) => [`${DYNAMIC_DIR}/${name}.yml`, content])),
+        [BASIC_AUTH_FILE]: props.basicAuthUsers,
+      },
+      volumes: [{ volume: acme, path: ACME_DIR }],
+      networks: [
+        { network: props.egressNetwork },
+        { network: props.webNetwork, aliases: ['traefik'] },
+        { network: props.socketNetwork },
+      ],
+      publish: [{ internal: 80, external: 80 }, { internal: 443, external: 443 }],
+      labels: dashboardLabels,
+      // Binding 80/443 inside the container needs this one capability once all are dropped.
+      capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+      healthcheck: { command: ['CMD', 'traefik', 'healthcheck', '--ping'], interval: '15s' },
+      metrics: { port: INTERNAL_PORT, path: '/metrics' },
+      hostnames: props.dashboardHostname ? [props.dashboardHostname] : [],
+      dependsOn: [this.socketProxy.container],
+    });
+  }
+
+  /** Labels that route `route.hostnames` to a container through this edge. */
+  routeLabels(route: Omit<RouteModel, 'webNetwork'>): Record<string, string> {
+    return traefikLabels({ ...route, webNetwork: this.webNetwork.name });
+  }
+}
+
+function dashboardRoute(hostname: string, webNetwork: string): RouteModel {
+  return {
+    name: 'traefik-dashboard',
+    hostnames: [hostname],
+    port: 8080,
+    webNetwork,
+    middlewares: ['rate-strict', 'security-headers'],
+    basicAuth: true,
+    internalService: 'api@internal',
+  };
+}

@@ -1,0 +1,53 @@
+// Docker labels that route a container through Traefik: one router per app on the websecure
+// entrypoint with TLS from the `le` resolver, its middleware chain, and the service port.
+
+import { BASIC_AUTH_MIDDLEWARE, EdgeMiddleware } from './traefik';
+
+export interface RouteModel {
+  /** Router and service name; unique on the edge. */
+  readonly name: string;
+  /** Full hostnames the router matches. */
+  readonly hostnames: readonly string[];
+  /** Port the container listens on. */
+  readonly port: number;
+  /** The Docker network Traefik reaches the container on. */
+  readonly webNetwork: string;
+  readonly middlewares: readonly EdgeMiddleware[];
+  /** Middlewares defined elsewhere (e.g. SSO's forward-auth), referenced by their full name. */
+  readonly extraMiddlewares?: readonly string[];
+  /** Ask for the platform's basic-auth users before anything else. */
+  readonly basicAuth?: boolean;
+  /** Route to a Traefik-internal service such as `api@internal` instead of the container's port. */
+  readonly internalService?: string;
+}
+
+export function routerRule(hostnames: readonly string[]): string {
+  return hostnames.map((hostname) => `Host(\`${hostname}\`)`).join(' || ');
+}
+
+export function traefikLabels(route: RouteModel): Record<string, string> {
+  const router = `traefik.http.routers.${route.name}`;
+  const chain = [
+    ...(route.basicAuth ? [`${BASIC_AUTH_MIDDLEWARE}@file`] : []),
+    ...(route.extraMiddlewares ?? []),
+    ...route.middlewares.map((middleware) => `${middleware}@file`),
+  ];
+
+  const labels: Record<string, string> = {
+    'traefik.enable': 'true',
+    'traefik.docker.network': route.webNetwork,
+    [`${router}.rule`]: routerRule(route.hostnames),
+    [`${router}.entrypoints`]: 'websecure',
+    [`${router}.tls`]: 'true',
+    [`${router}.tls.certresolver`]: 'le',
+  };
+  if (chain.length > 0) labels[`${router}.middlewares`] = chain.join(',');
+
+  if (route.internalService) {
+    labels[`${router}.service`] = route.internalService;
+  } else {
+    labels[`${router}.service`] = route.name;
+    labels[`traefik.http.services.${route.name}.loadbalancer.server.port`] = String(route.port);
+  }
+  return labels;
+}
