@@ -53,6 +53,7 @@ export function resticDeclarations(remote: BackupTarget | undefined, preflightCo
     return `# ---- Remote: none in the platform model; archives stay on this host ----
 readonly REMOTE_KIND=''
 readonly RESTIC_REPOSITORY_URL=''
+${shConst('RESTIC_TAG', RESTIC_TAG)}
 readonly RESTIC_OPTIONS=()
 remote_environment() { :; }
 `;

@@ -456,6 +456,7 @@ main() {
   rm -rf -- "\${WORK}"
   mkdir -p -- "\${WORK}/tree"
 
+  step 'find the backup' ${E.notFound}
   if [[ "\${SOURCE_ARG}" == remote:* ]]; then
     SOURCE_LABEL="snapshot \${SOURCE_ARG#remote:} in \${RESTIC_REPOSITORY_URL:-(no remote)}"
     fetch_snapshot "\${SOURCE_ARG#remote:}"

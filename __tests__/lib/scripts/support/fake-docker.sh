@@ -10,6 +10,8 @@
 #   delay/<verb>                                   seconds that call takes
 # Volumes live in $FAKE_VOLUMES_DIR/<name>/_data like the local driver's.
 set -euo pipefail
+# The daemon, not the calling script, creates volumes: its umask, not the caller's.
+umask 022
 state=${FAKE_DOCKER_STATE:?}
 printf '%q ' "$@" | sed 's/ $//' >>"${state}/calls.log"
 printf '\n' >>"${state}/calls.log"

@@ -150,11 +150,14 @@ export function fingerprint(dir: string): Record<string, string> {
   return result;
 }
 
-/** Fingerprint of the whole sandbox host except the docker call log and the installed scripts. */
+/**
+ * Fingerprint of the whole sandbox host except the bookkeeping a run may leave without changing
+ * the platform: the docker call log, the installed scripts and the (empty) lock file.
+ */
 export function hostState(sandbox: Sandbox): Record<string, string> {
   const state = fingerprint(sandbox.root);
   for (const key of Object.keys(state)) {
-    if (key === 'docker-state/calls.log' || key === 'scripts' || key.startsWith('scripts/')) delete state[key];
+    if (/^(docker-state\/calls\.log|scripts|run)(\/|$)/.test(key)) delete state[key];
   }
   return state;
 }
