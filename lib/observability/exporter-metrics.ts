@@ -51,7 +51,7 @@ export const EXPORTER_METRICS: { readonly [source in MetricSource]: readonly str
   ],
   victoriaMetrics: ['vm_data_size_bytes', 'vm_free_disk_space_bytes', 'vm_rows_inserted_total'],
   vmagent: ['vmagent_remotewrite_requests_total', 'vm_persistentqueue_bytes_pending'],
-  vmalert: ['ALERTS', 'vmalert_alerts_firing'],
+  vmalert: ['ALERTS', 'vmalert_alerts_fired_total'],
   alertmanager: ['alertmanager_notifications_total', 'alertmanager_notifications_failed_total'],
   loki: ['loki_distributor_bytes_received_total', 'loki_ingester_memory_streams'],
   grafana: ['grafana_build_info'],
