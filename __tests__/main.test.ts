@@ -33,7 +33,8 @@ describe('npm run synth on the default platform.yaml', () => {
   it('succeeds and says what it built', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/Synthesized \d+ stack\(s\) from .*platform\.yaml into .*: production-infra/);
+    expect(result.stdout).toMatch(/Synthesized 2 stack\(s\) from .*platform\.yaml into .*: production-infra, production-platform/);
+    expect(result.stdout).toMatch(/Memory budget, production-platform: host main \(cax11\): \d+ MiB of \d+ MiB limit/);
   });
 
   it('writes production-infra with the cax11 server, firewall, ssh key, zones and a record set per hostname', () => {

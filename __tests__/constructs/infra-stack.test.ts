@@ -4,6 +4,7 @@ import { App, Testing } from 'cdktf';
 import { Document, parseDocument } from 'yaml';
 import { readFileSync } from 'node:fs';
 
+import { APP_DEFINITIONS } from '../../apps';
 import { HcloudProvider } from '../../.gen/providers/hcloud/provider';
 import { PlacementGroup } from '../../.gen/providers/hcloud/placement-group';
 import { InfraStack } from '../../constructs/infra-stack';
@@ -15,7 +16,7 @@ const defaultText = readFileSync(DEFAULT_CONFIG_FILE, 'utf8');
 function synthInfra(change: (document: Document) => void = () => undefined) {
   const document = parseDocument(defaultText);
   change(document);
-  const spec = loadPlatformText(document.toString(), 'platform.yaml');
+  const spec = loadPlatformText(document.toString(), 'platform.yaml', APP_DEFINITIONS);
   const app = Testing.app();
   const stack = new InfraStack(app as App, 'production-infra', { project: spec.project, environment: spec.environments[0] });
   return { stack, json: Testing.synth(stack), parsed: JSON.parse(Testing.synth(stack)) };
@@ -46,7 +47,7 @@ describe('InfraStack for the default platform', () => {
 
   it('points A and AAAA records of every served hostname at the host', () => {
     const sets = Object.values<any>(parsed.resource.hcloud_zone_rrset);
-    for (const name of ['traefik', 'grafana', 'backoffice', 'main']) {
+    for (const name of ['traefik', 'grafana', 'backoffice', 'main', 'git']) {
       const types = sets.filter((set) => set.name === name).map((set) => set.type).sort();
       expect({ name, types }).toEqual({ name, types: ['A', 'AAAA'] });
     }

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import { Document, parseDocument } from 'yaml';
 
+import { APP_DEFINITIONS } from '../../apps';
 import { ConfigError } from '../../lib/config-error';
 import { CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE, configFileFrom, loadPlatformFile, loadPlatformText } from '../../lib/config';
 
@@ -21,7 +22,7 @@ function variant(change: (document: Document) => void): string {
 
 function errorOf(text: string): ConfigError {
   try {
-    loadPlatformText(text, FILE);
+    loadPlatformText(text, FILE, APP_DEFINITIONS);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -32,7 +33,7 @@ function errorOf(text: string): ConfigError {
 const prod = ['environments', 'production'];
 
 describe('the default platform.yaml', () => {
-  const spec = loadPlatformFile(DEFAULT_CONFIG_FILE);
+  const spec = loadPlatformFile(DEFAULT_CONFIG_FILE, APP_DEFINITIONS);
   const production = spec.environments.find((environment) => environment.name === 'production')!;
 
   it('describes a production environment with one cax11 host in nbg1', () => {
@@ -70,14 +71,14 @@ describe('choosing the config file', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mambo-config-'));
     const file = path.join(dir, 'other.yaml');
     writeFileSync(file, variant((document) => document.setIn(['project'], 'other')));
-    expect(loadPlatformFile(file).project).toBe('other');
+    expect(loadPlatformFile(file, APP_DEFINITIONS).project).toBe('other');
   });
 });
 
 describe('bad input gets one clear error', () => {
   it('a missing config file', () => {
     const missing = path.join(tmpdir(), 'does-not-exist', 'platform.yaml');
-    expect(() => loadPlatformFile(missing)).toThrow(new RegExp(`${missing}: \\(document\\): found no such file; expected a platform.yaml`));
+    expect(() => loadPlatformFile(missing, APP_DEFINITIONS)).toThrow(new RegExp(`${missing}: \\(document\\): found no such file; expected a platform.yaml`));
   });
 
   it('a YAML syntax error, with line and column', () => {
@@ -178,7 +179,7 @@ describe('bad input gets one clear error', () => {
 
 describe('warnings', () => {
   it('warns when SSH is open to the world', () => {
-    const spec = loadPlatformText(variant((document) => document.setIn([...prod, 'ssh', 'allowedCidrs'], ['0.0.0.0/0'])), FILE);
+    const spec = loadPlatformText(variant((document) => document.setIn([...prod, 'ssh', 'allowedCidrs'], ['0.0.0.0/0'])), FILE, APP_DEFINITIONS);
     expect(spec.warnings).toEqual([expect.stringContaining('SSH is open to the world (0.0.0.0/0')]);
   });
 });
