@@ -1,12 +1,13 @@
 // Every cloud-init document the platform can generate passes cloud-init's own validator, and says
 // what a platform host needs: Docker, the deploy user, key-only SSH, fail2ban, security updates.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 import { parse } from 'yaml';
 
-import { CloudInitModel, renderCloudInit } from '../../lib/cloud-init';
+import { CloudInitModel, DOCKER_APT_KEY_FINGERPRINT, renderCloudInit } from '../../lib/cloud-init';
 import { osFamilyOf } from '../../lib/hetzner-catalog';
 import { itWithTools, run } from '../support/tools';
 
@@ -70,6 +71,44 @@ describe.each(IMAGES)('cloud-init for %s', (image) => {
   it('creates no Docker network (the platform stack owns them)', () => {
     expect(text).not.toMatch(/docker network create/);
   });
+
+  it('fetches nothing from a keyserver: the host firewall allows no hkp port and minimal images have no gpg', () => {
+    expect(text).not.toMatch(/keyid|keyserver/);
+  });
+});
+
+describe.each(IMAGES.filter((image) => osFamilyOf(image) === 'debian'))('Docker\'s apt repository on %s', (image) => {
+  const document = parse(renderCloudInit(modelFor(image)));
+  const source: string = document.apt.sources['docker.list'].source;
+  const keyring = source.match(/signed-by=(\S+?)\]/)?.[1];
+
+  it('is signed by a keyring that cloud-init writes before apt runs (write_files is an init-stage module)', () => {
+    expect(source).toBe(`deb [signed-by=${keyring}] https://download.docker.com/linux/${image.split('-')[0]} $RELEASE stable`);
+    const written = document.write_files.find((file: { path: string }) => file.path === keyring);
+    expect(written).toBeDefined();
+    expect(written.defer).toBeUndefined();
+  });
+
+  it('trusts exactly Docker\'s release key', () => {
+    const written = document.write_files.find((file: { path: string }) => file.path === keyring);
+    expect(openPgpFingerprint(written.content)).toBe(DOCKER_APT_KEY_FINGERPRINT);
+  });
+});
+
+describe.each(IMAGES.filter((image) => osFamilyOf(image) === 'el'))('packages on %s', (image) => {
+  const document = parse(renderCloudInit(modelFor(image)));
+  const installedByCommand = document.runcmd.filter((command: string[]) => command[0] === 'dnf' && command.includes('install'));
+  const installs = [...document.packages, ...installedByCommand.flat()];
+
+  it('leave curl alone: EL images carry curl-minimal, and asking for curl fails the whole install', () => {
+    expect(installs).not.toContain('curl');
+  });
+
+  it('take fail2ban without its firewalld part, which would close ports 80 and 443 after a reboot', () => {
+    expect(installs).toEqual(expect.arrayContaining(['fail2ban-server', 'fail2ban-systemd']));
+    expect(installs).not.toContain('fail2ban');
+    expect(installs).not.toContain('fail2ban-firewalld');
+  });
 });
 
 describe('the validator itself', () => {
@@ -92,3 +131,26 @@ describe('the validator itself', () => {
     }
   });
 });
+
+/** The v4 fingerprint of the first key in an armored OpenPGP block: SHA-1 over 0x99, length, key packet (RFC 4880 12.2). */
+function openPgpFingerprint(armored: string): string {
+  const base64 = armored.split('\n').filter((line) => /^[A-Za-z0-9+/]+={0,2}$/.test(line)).join('');
+  const bytes = Buffer.from(base64, 'base64');
+  const header = bytes[0];
+  let tag: number;
+  let bodyStart: number;
+  let length: number;
+  if (header & 0x40) {
+    tag = header & 0x3f;
+    const first = bytes[1];
+    [length, bodyStart] = first < 192 ? [first, 2] : first < 224 ? [((first - 192) << 8) + bytes[2] + 192, 3] : [bytes.readUInt32BE(2), 6];
+  } else {
+    tag = (header >> 2) & 0x0f;
+    const lengthType = header & 0x03;
+    [length, bodyStart] = lengthType === 0 ? [bytes[1], 2] : lengthType === 1 ? [bytes.readUInt16BE(1), 3] : [bytes.readUInt32BE(1), 5];
+  }
+  const body = bytes.subarray(bodyStart, bodyStart + length);
+  if (tag !== 6 || body[0] !== 4) throw new Error(`expected a v4 public key packet first, found tag ${tag} version ${body[0]}`);
+  const prefix = Buffer.from([0x99, length >> 8, length & 0xff]);
+  return createHash('sha1').update(prefix).update(body).digest('hex').toUpperCase();
+}
