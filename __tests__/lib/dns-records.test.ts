@@ -18,6 +18,13 @@ describe('TXT values', () => {
     expect(strings.map((string) => string.slice(1, -1)).join('')).toBe(dkim);
   });
 
+  it('are split by bytes, not characters, and never inside a character', () => {
+    const text = 'é'.repeat(200);
+    const strings = quoteTxt(text).match(/"[^"]*"/g)!.map((string) => string.slice(1, -1));
+    expect(strings.map((string) => Buffer.byteLength(string))).toEqual([254, 146]);
+    expect(strings.join('')).toBe(text);
+  });
+
   it('that are quoted already stay as they are', () => {
     expect(quoteTxt('"already" "split"')).toBe('"already" "split"');
   });
@@ -30,6 +37,11 @@ describe('targets', () => {
     expect(normalizeRecordValue('SRV', '0 5 5060 sip.example.com.')).toBe('0 5 5060 sip.example.com.');
     expect(normalizeRecordValue('A', '203.0.113.7')).toBe('203.0.113.7');
   });
+
+  it('of CAA get their value quoted', () => {
+    expect(normalizeRecordValue('CAA', '0 issue letsencrypt.org')).toBe('0 issue "letsencrypt.org"');
+    expect(normalizeRecordValue('CAA', '0 iodef "mailto:ops@example.com"')).toBe('0 iodef "mailto:ops@example.com"');
+  });
 });
 
 describe('value shapes', () => {
@@ -38,6 +50,16 @@ describe('value shapes', () => {
     ['A', 'example.com', /IPv4/],
     ['AAAA', '203.0.113.7', /IPv6/],
     ['SRV', '10 sip.example.com', /weight/],
+    ['A', '999.1.1.1', /IPv4/],
+    ['A', '203.0.113.7/32', /IPv4/],
+    ['AAAA', 'hello:world', /IPv6/],
+    ['AAAA', '2001:db8:::1', /IPv6/],
+    ['CNAME', '...', /host name/],
+    ['CNAME', 'a.example.com. b.example.com.', /one host name/],
+    ['MX', '99999 mail.example.com.', /0-65535/],
+    ['SRV', '0 5 99999 sip.example.com.', /0-65535/],
+    ['CAA', 'letsencrypt.org', /<flags 0-255> <tag> <value>/],
+    ['CAA', '300 issue "letsencrypt.org"', /<flags 0-255>/],
   ] as const)('%s "%s" is refused', (type, value, expected) => {
     expect(recordValueProblem(type, value)).toMatch(expected);
   });
@@ -45,5 +67,10 @@ describe('value shapes', () => {
   it('accepts well-formed values', () => {
     expect(recordValueProblem('MX', '10 mail.example.com.')).toBeUndefined();
     expect(recordValueProblem('AAAA', '2001:db8::1')).toBeUndefined();
+    expect(recordValueProblem('A', '203.0.113.7')).toBeUndefined();
+    expect(recordValueProblem('CNAME', 's1._domainkey.mail.example.net')).toBeUndefined();
+    expect(recordValueProblem('MX', '0 .')).toBeUndefined();
+    expect(recordValueProblem('SRV', '10 5 5060 sip.example.com.')).toBeUndefined();
+    expect(recordValueProblem('CAA', '0 issue "letsencrypt.org"')).toBeUndefined();
   });
 });
