@@ -1,8 +1,9 @@
 // The app: reads platform.yaml (or $MAMBO_CONFIG, or --config <file>) and builds the stacks of every
-// environment. Synthesis goes to a scratch directory that replaces cdktf.out only when everything
-// succeeded, so a bad config leaves one error line, a non-zero exit and the old output untouched.
+// environment. Synthesis goes to a scratch directory copied over cdktf.out only when everything
+// succeeded, so a bad config leaves one error line, a non-zero exit and the old output untouched
+// (and Terraform's own files in the stack directories, such as lock files, are kept).
 
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { App } from 'cdktf';
@@ -28,8 +29,8 @@ function main(): void {
     const stacks = buildPlatform(app, spec);
     app.synth();
 
-    rmSync(outdir, { recursive: true, force: true });
-    renameSync(scratch, outdir);
+    cpSync(scratch, outdir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
     scratch = undefined;
     console.log(`Synthesized ${stacks.length} stack(s) from ${file} into ${outdir}: ${stacks.map((stack) => stack.node.id).join(', ')}`);
     for (const stack of stacks) {

@@ -101,8 +101,10 @@ function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: Loca
 
   for (const [key, child] of Object.entries(value)) {
     if (SECRET_KEY.test(key) && typeof child === 'string') {
-      throw located.error([...where, key], 'a secret written inline (value not shown)',
-        `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`);
+      const expected = where[where.length - 1] === 'env'
+        ? `expected \`${key}\` listed under the app's \`secrets\`, so a sensitive Terraform variable feeds it`
+        : `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`;
+      throw located.error([...where, key], 'a secret written inline (value not shown)', expected);
     }
     refuseInlineSecrets(child, [...where, key], located);
   }
@@ -131,10 +133,17 @@ function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
 }
 
+const TYPE_NAMES: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'boolean', object: 'a mapping', array: 'a list' };
+
 function expectedFrom(issue: z.core.$ZodIssue, value: unknown): string {
+  const own = issue.message.startsWith('expected') ? issue.message : undefined;
+  if (issue.code === 'invalid_type' && value === undefined) {
+    return `${own ?? `expected a value (${TYPE_NAMES[issue.expected] ?? issue.expected})`}; this field is required`;
+  }
+  if (own) return own;
   switch (issue.code) {
     case 'invalid_type':
-      return value === undefined ? `expected a value (${issue.expected}); this field is required` : `expected ${issue.expected}`;
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'invalid_value':
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'too_small':

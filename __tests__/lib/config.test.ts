@@ -163,7 +163,7 @@ describe('bad input gets one clear error', () => {
 
   it('a required field left out', () => {
     const error = errorOf(variant((document) => document.deleteIn([...prod, 'acmeEmail'])));
-    expect(error.message).toContain('environments.production.acmeEmail: found nothing; expected a value (string); this field is required');
+    expect(error.message).toContain('environments.production.acmeEmail: found nothing; expected an e-mail address; this field is required');
   });
 
   it('an extra DNS record in a zone the environment does not serve', () => {
@@ -174,6 +174,112 @@ describe('bad input gets one clear error', () => {
   it('a private IP without a private network', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'hosts', 'main', 'privateIp'], '10.0.1.5')));
     expect(error.message).toContain('hosts.main.privateIp: found "10.0.1.5"; expected `privateNetwork` to be set');
+  });
+});
+
+describe('bad app input gets one clear error', () => {
+  const app = [...prod, 'apps', 'git'];
+
+  it('an unknown middleware, listing the known ones', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'middlewares'], ['rate-global', 'rate-insane'])));
+    expect(error.path).toBe('environments.production.apps.git.middlewares[1]');
+    expect(error.message).toContain('found "rate-insane"; expected one of "rate-global", "rate-strict", "rate-api"');
+  });
+
+  it.each([0, 70000, 80.5])('port %s out of range', (port) => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'port'], port)));
+    expect(error.path).toBe('environments.production.apps.git.port');
+    expect(error.message).toMatch(new RegExp(`found ${port}; expected (a port from 1 to 65535|an integer port)`));
+  });
+
+  it('a hostname outside the environment\'s domains', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'hostnames'], ['git.elsewhere.example'])));
+    expect(error.path).toBe('environments.production.apps.git.hostnames[0]');
+    expect(error.message).toContain('expected a hostname inside one of the environment\'s domains: mambo-cloud.example, mambo-shop.example');
+  });
+
+  it('two apps on one hostname', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'wiki'], { image: 'wiki:1.0.0', port: 80, hostnames: ['git'] })));
+    expect(error.path).toBe('environments.production.apps.wiki.hostnames[0]');
+    expect(error.message).toContain('found "git.mambo-cloud.example", already served by app.git');
+  });
+
+  it('an app on a platform hostname', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'hostnames'], ['grafana'])));
+    expect(error.message).toContain('already served by platform.grafana');
+  });
+
+  it.each([
+    ['gitea/gitea', 'without a tag; expected a pinned version such as "gitea/gitea:1.2.3"'],
+    ['gitea/gitea:latest', 'on "latest"; expected a pinned version tag'],
+  ])('image %s', (image, expected) => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'image'], image)));
+    expect(error.path).toBe('environments.production.apps.git.image');
+    expect(error.message).toContain(`found "${image}" ${expected}`);
+  });
+
+  it('a companion on latest', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'companions'], { cache: { kind: 'generic', image: 'redis:latest', memoryMiB: 64 } })));
+    expect(error.path).toBe('environments.production.apps.git.companions.cache.image');
+  });
+
+  it('a companion asking to be public', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'companions'], { db: { kind: 'postgres', memoryMiB: 256, public: true } })));
+    expect(error.path).toBe('environments.production.apps.git.companions.db.public');
+    expect(error.message).toContain('found true; expected companions to stay private');
+  });
+
+  it('an unknown app definition', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'from'], 'gittea')));
+    expect(error.message).toContain('apps.git.from: found "gittea"; expected an app definition in apps/: gitea, template');
+  });
+
+  it('an app without an image or port', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'bare'], { hostnames: ['bare'] })));
+    expect(error.message).toContain('apps.bare.image: found nothing; expected a pinned image');
+  });
+
+  it('an app on a host that does not exist', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'host'], 'worker')));
+    expect(error.message).toContain('apps.git.host: found "worker"; expected one of the environment\'s hosts: main');
+  });
+
+  it('an app taking the platform\'s own name', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'backoffice'], { image: 'a:1', port: 80, hostnames: ['bo'] })));
+    expect(error.message).toContain('apps.backoffice: found an app named "backoffice"; expected another name');
+  });
+
+  it('a secret-looking environment value written inline', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'env'], { STRIPE_API_KEY: 'sk_live_abc' })));
+    expect(error.message).toContain('apps.git.env.STRIPE_API_KEY: found a secret written inline (value not shown); expected `STRIPE_API_KEY` listed under the app\'s `secrets`');
+    expect(error.message).not.toContain('sk_live_abc');
+  });
+
+  it('a secret also given a plain value', () => {
+    const error = errorOf(variant((document) => {
+      document.setIn([...app, 'secrets'], ['SIGNING_SALT']);
+      document.setIn([...app, 'env'], { SIGNING_SALT: 'x' });
+    }));
+    expect(error.message).toContain('apps.git.env.SIGNING_SALT: found a value for a name listed in secrets');
+  });
+
+  it('a Docker pool that overlaps the private network', () => {
+    const error = errorOf(variant((document) => {
+      document.setIn([...prod, 'privateNetwork'], { ipRange: '172.30.0.0/16', subnet: '172.30.1.0/24' });
+    }));
+    expect(error.message).toContain('networks.pool: found "172.30.0.0/16", which overlaps privateNetwork.ipRange 172.30.0.0/16');
+  });
+
+  it('an exhausted pool', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'networks'], { pool: '172.30.0.0/22', subnetPrefix: 24 })));
+    expect(error.path).toBe('environments.production.networks.pool');
+    expect(error.message).toContain('6 networks for 4 subnets of /24 in 172.30.0.0/22; expected a larger pool or a longer subnetPrefix (pool exhausted)');
+  });
+
+  it('an app subnet overlapping a platform network', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'subnet'], '172.30.0.0/24')));
+    expect(error.path).toBe('environments.production.apps.git.subnet');
+    expect(error.message).toContain('which overlaps web (172.30.0.0/24)');
   });
 });
 
