@@ -76,6 +76,11 @@ function isTargetName(name: string): boolean {
   return bare.length > 0 && bare.length <= 253 && bare.split('.').every((label) => DNS_LABEL.test(label));
 }
 
+/** MX and SRV may name `.`: "no service here" (RFC 7505, RFC 2782). */
+function isTargetOrNull(name: string): boolean {
+  return name === '.' || isTargetName(name);
+}
+
 function isUint(text: string, max: number): boolean {
   return /^\d{1,5}$/.test(text) && Number(text) <= max;
 }
@@ -85,18 +90,20 @@ export function recordValueProblem(type: RecordType, value: string): string | un
   const parts = value.trim().split(/\s+/);
   switch (type) {
     case 'MX':
-      return parts.length === 2 && isUint(parts[0], 65535) && (parts[1] === '.' || isTargetName(parts[1]))
+      return parts.length === 2 && isUint(parts[0], 65535) && isTargetOrNull(parts[1])
         ? undefined
         : 'expected "<priority> <mail host>" with a priority of 0-65535, e.g. "10 mail.example.com."';
     case 'SRV':
-      return parts.length === 4 && parts.slice(0, 3).every((number) => isUint(number, 65535)) && (parts[3] === '.' || isTargetName(parts[3]))
+      return parts.length === 4 && parts.slice(0, 3).every((number) => isUint(number, 65535)) && isTargetOrNull(parts[3])
         ? undefined
         : 'expected "<priority> <weight> <port> <target>", numbers 0-65535, e.g. "10 5 5060 sip.example.com."';
     case 'CNAME':
       return isTargetName(value.trim()) ? undefined : 'expected one host name, e.g. "www.example.com."';
     case 'CAA': {
       const caa = value.trim().match(CAA);
-      return caa && Number(caa[1]) <= 255 ? undefined : 'expected "<flags 0-255> <tag> <value>", e.g. "0 issue \\"letsencrypt.org\\""';
+      return caa && Number(caa[1]) <= 255
+        ? undefined
+        : 'expected "<flags 0-255> <tag> <value>", e.g. "0 issue \\"letsencrypt.org\\""';
     }
     case 'A':
       return isIPv4(value.trim()) ? undefined : 'expected an IPv4 address, e.g. "203.0.113.7"';
