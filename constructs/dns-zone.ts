@@ -1,6 +1,8 @@
 // One DNS zone in Hetzner's Cloud DNS and its record sets: A/AAAA for every hostname a host serves,
 // plus extra records (MX, TXT, CNAME …) with values in the shape the API requires.
 
+import { createHash } from 'node:crypto';
+
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 
@@ -56,16 +58,30 @@ export class DnsZone extends Construct {
 
   /** Whether a record set of that name and type exists already. */
   hasRecord(recordName: string, type: RecordType): boolean {
-    return this.recordSets.has(`${recordName}/${type}`);
+    return this.recordSets.has(`${recordName.toLowerCase()}/${type}`);
   }
 
   /**
-   * Adds one record set. Values are normalized for the API (TXT quoted and split at 255 characters,
-   * targets fully qualified). A second set of the same name and type, or a CNAME beside other
-   * records of its name, is refused.
+   * Adds one record set. Values are normalized for the API (TXT quoted and split at 255 bytes,
+   * targets fully qualified). Refused: a set without values, a second set of the same name and type,
+   * a CNAME beside other records of its name, at the apex (which always holds SOA and NS) or with
+   * more than one target.
    */
-  addRecord(recordName: string, type: RecordType, values: readonly string[], ttl?: number): ZoneRrset {
+  addRecord(name: string, type: RecordType, values: readonly string[], ttl?: number): ZoneRrset {
+    // DNS names are case-insensitive: `WWW` and `www` are one name to the API.
+    const recordName = name.toLowerCase();
     const key = `${recordName}/${type}`;
+    if (values.length === 0) {
+      throw new Error(`${this.node.path}: ${type} record "${recordName}" in ${this.domain} has no value; expected at least one`);
+    }
+    if (type === 'CNAME' && recordName === '@') {
+      throw new Error(`${this.node.path}: a CNAME at the apex of ${this.domain}; expected A/AAAA records there ` +
+        '(the apex always holds SOA and NS records, which a CNAME may not sit beside)');
+    }
+    if (type === 'CNAME' && values.length > 1) {
+      throw new Error(`${this.node.path}: CNAME record "${recordName}" in ${this.domain} has ${values.length} values; ` +
+        'expected exactly one target');
+    }
     if (this.recordSets.has(key)) {
       throw new Error(`${this.node.path}: a ${type} record set for "${recordName}" in ${this.domain} exists already; ` +
         'expected each name and type once (list several values in one record instead)');
@@ -92,6 +108,13 @@ export class DnsZone extends Construct {
   }
 }
 
+/**
+ * A readable construct id part for a record name. Names that are not their own readable form (`_dmarc`,
+ * `a.b`, `*`, a literal `apex`) get a short hash, so `a.b` and `a-b` never share an id.
+ */
 function logicalName(recordName: string): string {
-  return recordName === '@' ? 'apex' : recordName.replace(/\*/g, 'wildcard').replace(/[^a-z0-9-]/gi, '-');
+  if (recordName === '@') return 'apex';
+  const readable = recordName.replace(/\*/g, 'wildcard').replace(/[^a-z0-9-]/g, '-');
+  if (readable === recordName && recordName !== 'apex') return readable;
+  return `${readable}-${createHash('sha256').update(recordName).digest('hex').slice(0, 8)}`;
 }

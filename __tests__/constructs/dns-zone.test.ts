@@ -51,6 +51,30 @@ describe('DnsZone', () => {
     })).toThrow(/cannot have a CNAME beside other records/);
   });
 
+  it('refuses a CNAME at the apex, which always holds SOA and NS', () => {
+    expect(() => synthZone((zone) => zone.addRecord('@', 'CNAME', ['elsewhere.example.net.']))).toThrow(/a CNAME at the apex of example.com/);
+  });
+
+  it('refuses a CNAME with more than one target, and a record set without values', () => {
+    expect(() => synthZone((zone) => zone.addRecord('www', 'CNAME', ['a.example.net.', 'b.example.net.']))).toThrow(/has 2 values; expected exactly one target/);
+    expect(() => synthZone((zone) => zone.addRecord('www', 'A', []))).toThrow(/has no value; expected at least one/);
+  });
+
+  it('treats names case-insensitively, as DNS does', () => {
+    expect(() => synthZone((zone) => {
+      zone.addRecord('www', 'A', ['203.0.113.7']);
+      zone.addRecord('WWW', 'A', ['203.0.113.8']);
+    })).toThrow(/a A record set for "www" in example.com exists already/);
+  });
+
+  it('keeps names apart that read alike in a construct id (a.b and a-b, * and wildcard, @ and apex)', () => {
+    const synthesized = synthZone((zone) => {
+      for (const name of ['shop.eu', 'shop-eu', '*', 'wildcard', '@', 'apex', '_dmarc']) zone.addRecord(name, 'TXT', ['x']);
+    });
+    const names = Object.values<any>(JSON.parse(synthesized).resource.hcloud_zone_rrset).map((set) => set.name).sort();
+    expect(names).toEqual(['*', '@', '_dmarc', 'apex', 'shop-eu', 'shop.eu', 'wildcard']);
+  });
+
   it('refuses a malformed value', () => {
     expect(() => synthZone((zone) => zone.addRecord('@', 'MX', ['mail.example.com']))).toThrow(/MX record "@" has value "mail.example.com"; expected "<priority> <mail host>"/);
   });
