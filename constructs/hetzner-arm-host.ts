@@ -13,6 +13,7 @@ import { Server } from '../.gen/providers/hcloud/server';
 import { ServerNetworkA } from '../.gen/providers/hcloud/server-network';
 import { SshKey } from '../.gen/providers/hcloud/ssh-key';
 import { CloudInitFile, renderCloudInit } from '../lib/cloud-init';
+import { isCidr } from '../lib/config-schema';
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, ServerType, osFamilyOf } from '../lib/hetzner-catalog';
 import { CpuArchitecture } from '../lib/images';
 
@@ -54,6 +55,13 @@ export interface HetznerArmHostProps {
 }
 
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
+
+const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
+const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const OPENSSH_PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) \S+/;
+/** Hetzner refuses larger `user_data` when it creates a server. */
+const MAX_USER_DATA_BYTES = 32 * 1024;
 
 /**
  * What a platform host must reach. Hetzner firewalls drop every other outbound packet once any
@@ -100,6 +108,30 @@ export class HetznerArmHost extends Construct {
       throw new Error(`${this.node.path}: no CIDR may reach SSH; expected at least one in sshAllowedCidrs`);
     }
 
+    // Hetzner checks these only when the server is created; a bad one would fail `deploy` halfway.
+    if (!HOSTNAME.test(props.name)) {
+      throw new Error(`${this.node.path}: server name "${props.name}"; expected a host name (RFC 1123): ` +
+        'labels of letters, digits and dashes, at most 63 characters each');
+    }
+    const badCidr = props.sshAllowedCidrs.find((cidr) => !isCidr(cidr));
+    if (badCidr !== undefined) {
+      throw new Error(`${this.node.path}: sshAllowedCidrs entry "${badCidr}"; ` +
+        'expected a CIDR such as 203.0.113.7/32 or 2001:db8::/48');
+    }
+    // Checked by position: an unset environment variable gives `undefined`, which `find` cannot report.
+    const badKey = props.deployKeys.findIndex((key) => typeof key !== 'string' || !OPENSSH_PUBLIC_KEY.test(key));
+    if (badKey !== -1) {
+      // The value is not shown: a pasted private key or token must not reach a log.
+      const found = props.deployKeys[badKey];
+      const described = typeof found === 'string' ? 'not a public key (value not shown)' : String(found);
+      throw new Error(`${this.node.path}: deploy key #${badKey + 1} is ${described}; ` +
+        'expected an OpenSSH public key line (ssh-ed25519 AAAA… comment)');
+    }
+    if (props.deployUser !== undefined && !UNIX_USER.test(props.deployUser)) {
+      throw new Error(`${this.node.path}: deploy user "${props.deployUser}"; ` +
+        'expected a Unix user name (lower case, at most 32 characters)');
+    }
+
     this.serverType = serverType;
     this.deployUser = props.deployUser ?? 'deploy';
     this.ipv6Enabled = props.ipv6 ?? true;
@@ -126,6 +158,11 @@ export class HetznerArmHost extends Construct {
       authorizedKeys: props.deployKeys,
       extraFiles: props.cloudInitFiles,
     });
+    const userDataBytes = Buffer.byteLength(this.userData, 'utf8');
+    if (userDataBytes > MAX_USER_DATA_BYTES) {
+      throw new Error(`${this.node.path}: cloud-init user data of ${userDataBytes} bytes; expected at most ${MAX_USER_DATA_BYTES} ` +
+        '(the Hetzner API limit): move large cloudInitFiles to a null_resource that copies them after creation');
+    }
 
     this.server = new Server(this, 'server', {
       name: props.name,

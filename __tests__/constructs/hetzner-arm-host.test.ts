@@ -129,6 +129,14 @@ describe('HetznerArmHost', () => {
     [{ image: 'windows-11' }, /image "windows-11"; expected one of debian/],
     [{ deployKeys: [] }, /no SSH key/],
     [{ sshAllowedCidrs: [] }, /no CIDR may reach SSH/],
+    [{ sshAllowedCidrs: ['203.0.113.0/33'] }, /sshAllowedCidrs entry "203.0.113.0\/33"; expected a CIDR/],
+    [{ sshAllowedCidrs: ['203.0.113.7'] }, /sshAllowedCidrs entry "203.0.113.7"; expected a CIDR/],
+    [{ name: 'mambo_production_main' }, /server name "mambo_production_main"; expected a host name/],
+    [{ name: `mambo-production-${'m'.repeat(60)}` }, /expected a host name .*at most 63 characters each/],
+    [{ deployKeys: [undefined] }, /deploy key #1 is undefined; expected an OpenSSH public key line/],
+    [{ deployKeys: [KEY, '-----BEGIN OPENSSH PRIVATE KEY-----'] }, /deploy key #2 is not a public key \(value not shown\); expected an OpenSSH/],
+    [{ deployUser: 'Deploy User' }, /deploy user "Deploy User"; expected a Unix user name/],
+    [{ cloudInitFiles: [{ path: '/opt/big', content: 'x'.repeat(40 * 1024) }] }, /user data of \d+ bytes; expected at most 32768/],
   ])('refuses %j with a message naming the construct', (props, message) => {
     expect(() => synthHost(props as Partial<HetznerArmHostProps>)).toThrow(message);
     expect(() => synthHost(props as Partial<HetznerArmHostProps>)).toThrow(/^stack\/host: /);
