@@ -60,6 +60,15 @@ const HOSTNAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63
 const UNIX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const OPENSSH_PUBLIC_KEY =
   /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) \S+/;
+
+// cloud-init would not create these but amend them: `root` would become the Docker user, `docker`
+// clashes with the group Docker's packages own, the images' default users carry sudo.
+const RESERVED_USERS = new Set([
+  'root', 'docker', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data',
+  'backup', 'list', 'irc', 'gnats', 'nobody', 'sshd', 'messagebus', 'adm', 'wheel', 'sudo', 'admin', 'debian', 'ubuntu',
+  'almalinux', 'rocky', 'cloud-user', 'fail2ban',
+]);
+
 /** Hetzner refuses larger `user_data` when it creates a server. */
 const MAX_USER_DATA_BYTES = 32 * 1024;
 
@@ -73,6 +82,7 @@ export const DEFAULT_OUTBOUND: readonly FirewallRule[] = [
   { direction: 'out', protocol: 'udp', port: '123', destinationIps: ANYWHERE, description: 'NTP' },
   { direction: 'out', protocol: 'tcp', port: '80', destinationIps: ANYWHERE, description: 'packages, ACME HTTP' },
   { direction: 'out', protocol: 'tcp', port: '443', destinationIps: ANYWHERE, description: 'images, ACME, ntfy, S3' },
+  // Only submission: Hetzner blocks outgoing 25 and 465 on cloud servers unless support lifts it.
   { direction: 'out', protocol: 'tcp', port: '587', destinationIps: ANYWHERE, description: 'SMTP submission' },
   { direction: 'out', protocol: 'tcp', port: '22-23', destinationIps: ANYWHERE, description: 'Storage Box SFTP/restic' },
   { direction: 'out', protocol: 'icmp', destinationIps: ANYWHERE, description: 'ping, path MTU' },
@@ -130,6 +140,10 @@ export class HetznerArmHost extends Construct {
     if (props.deployUser !== undefined && !UNIX_USER.test(props.deployUser)) {
       throw new Error(`${this.node.path}: deploy user "${props.deployUser}"; ` +
         'expected a Unix user name (lower case, at most 32 characters)');
+    }
+    if (props.deployUser !== undefined && isReservedUser(props.deployUser)) {
+      throw new Error(`${this.node.path}: deploy user "${props.deployUser}", an account or group the image or Docker owns; ` +
+        'expected a user of its own, such as deploy');
     }
 
     this.serverType = serverType;
@@ -217,4 +231,8 @@ export class HetznerArmHost extends Construct {
   get sshCommand(): string {
     return `ssh ${this.deployUser}@${this.ipv4Address}`;
   }
+}
+
+function isReservedUser(name: string): boolean {
+  return RESERVED_USERS.has(name) || name.startsWith('systemd-') || name.startsWith('_');
 }

@@ -136,6 +136,8 @@ describe('HetznerArmHost', () => {
     [{ deployKeys: [undefined] }, /deploy key #1 is undefined; expected an OpenSSH public key line/],
     [{ deployKeys: [KEY, '-----BEGIN OPENSSH PRIVATE KEY-----'] }, /deploy key #2 is not a public key \(value not shown\); expected an OpenSSH/],
     [{ deployUser: 'Deploy User' }, /deploy user "Deploy User"; expected a Unix user name/],
+    [{ deployUser: 'root' }, /deploy user "root", an account or group the image or Docker owns; expected a user of its own/],
+    [{ deployUser: 'docker' }, /deploy user "docker", an account or group the image or Docker owns/],
     [{ cloudInitFiles: [{ path: '/opt/big', content: 'x'.repeat(40 * 1024) }] }, /user data of \d+ bytes; expected at most 32768/],
   ])('refuses %j with a message naming the construct', (props, message) => {
     expect(() => synthHost(props as Partial<HetznerArmHostProps>)).toThrow(message);
