@@ -185,24 +185,27 @@ unpack_archive() {
 }
 
 fetch_snapshot() {
-  local id=$1 found output restored
+  local id=$1 found output restored short
   local -a filter=(--tag "\${RESTIC_TAG}")
   step 'remote restore' ${E.remoteRestore}
   [[ -n "\${REMOTE_KIND}" ]] || fail ${E.notFound} "this platform has no remote repository configured"
   remote_environment
-  found=$(restic "\${RESTIC_OPTIONS[@]}" snapshots --json "\${filter[@]}" "\${id}" 2>&1) ||
-    fail ${E.remoteRestore} "could not read snapshots from \${RESTIC_REPOSITORY_URL}: $(tail -n 1 <<<"\${found}")"
+  # restic reports an unknown id on stderr and prints [] with status 0.
+  found=$(restic "\${RESTIC_OPTIONS[@]}" snapshots --json "\${filter[@]}" "\${id}" 2>"\${WORK}/restic.err") ||
+    fail ${E.remoteRestore} "could not read snapshots from \${RESTIC_REPOSITORY_URL}: $(tail -n 1 "\${WORK}/restic.err")"
   [[ "\${found}" != '[]' && -n "\${found}" ]] ||
     fail ${E.notFound} "there is no snapshot \${id} tagged \${RESTIC_TAG} in \${RESTIC_REPOSITORY_URL}; see what there is with: $0 list"
-  output=$(restic "\${RESTIC_OPTIONS[@]}" restore "\${id}" "\${filter[@]}" --target "\${WORK}/restic" 2>&1) ||
-    fail ${E.remoteRestore} "restic restore of \${id} failed: $(tail -n 1 <<<"\${output}")"
+  short=$(grep -o '"short_id":"[0-9a-f]*"' <<<"\${found}" | tail -n 1 | cut -d '"' -f 4)
+  SOURCE_LABEL="snapshot \${short:-\${id}} in \${RESTIC_REPOSITORY_URL}"
+  output=$(restic "\${RESTIC_OPTIONS[@]}" restore "\${short:-\${id}}" --target "\${WORK}/restic" 2>&1) ||
+    fail ${E.remoteRestore} "restic restore of \${short:-\${id}} failed: $(tail -n 1 <<<"\${output}")"
   # restic recreates the path the snapshot was taken from, or not, depending on its version.
   restored="\${WORK}/restic"
   [[ -f "\${restored}/MANIFEST.sha256" ]] || restored="\${WORK}/restic\${STAGING}"
-  [[ -f "\${restored}/MANIFEST.sha256" ]] || fail ${E.refused} "snapshot \${id} holds no MANIFEST.sha256: it is not a mambo-backup snapshot"
+  [[ -f "\${restored}/MANIFEST.sha256" ]] || fail ${E.refused} "\${SOURCE_LABEL} holds no MANIFEST.sha256: it is not a mambo-backup snapshot"
   rmdir -- "\${WORK}/tree"
   mv -T -- "\${restored}" "\${WORK}/tree"
-  log "restored snapshot \${id} into \${WORK}"
+  log "restored \${SOURCE_LABEL} into \${WORK}"
 }
 
 verify_tree() {
@@ -458,7 +461,7 @@ main() {
 
   step 'find the backup' ${E.notFound}
   if [[ "\${SOURCE_ARG}" == remote:* ]]; then
-    SOURCE_LABEL="snapshot \${SOURCE_ARG#remote:} in \${RESTIC_REPOSITORY_URL:-(no remote)}"
+    SOURCE_LABEL="snapshot \${SOURCE_ARG#remote:}"
     fetch_snapshot "\${SOURCE_ARG#remote:}"
   else
     resolve_archive "\${SOURCE_ARG}"
