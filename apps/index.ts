@@ -3,8 +3,9 @@
 
 import type { AppDefinition } from '../lib/app-definition';
 import { gitea } from './gitea';
+import { miniflux } from './miniflux';
 import { template } from './template';
 
 export { backoffice } from './backoffice';
 
-export const APP_DEFINITIONS: Readonly<Record<string, AppDefinition>> = { gitea, template };
+export const APP_DEFINITIONS: Readonly<Record<string, AppDefinition>> = { gitea, miniflux, template };

@@ -2,7 +2,7 @@
 // platform's networks, the images pulled for the host's architecture, and a register of every
 // container and volume placed on it (for the memory budget, backups and the report).
 
-import { TerraformProvider } from 'cdktf';
+import { SSHProvisionerConnection, TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
 import { Image } from '@cdktf/provider-docker/lib/image';
 import { Network } from '@cdktf/provider-docker/lib/network';
@@ -65,6 +65,8 @@ export class DockerHost extends Construct {
   readonly hostName: string;
   readonly namePrefix: string;
   readonly serverType: ServerType;
+  /** Public address (a reference to the infra stack's output). */
+  readonly address: string;
   readonly containers: RegisteredContainer[] = [];
   readonly volumes: RegisteredVolume[] = [];
 
@@ -76,6 +78,7 @@ export class DockerHost extends Construct {
     this.hostName = props.hostName;
     this.namePrefix = props.namePrefix;
     this.serverType = props.serverType;
+    this.address = props.address;
 
     this.provider = new DockerProvider(this, 'docker', {
       alias: props.hostName,
@@ -86,6 +89,14 @@ export class DockerHost extends Construct {
 
   get architecture(): CpuArchitecture {
     return this.serverType.architecture;
+  }
+
+  /**
+   * SSH connection for host-level provisioners (scripts, cron, systemd timers): root by key through
+   * the ssh agent, the way the person or CI running `cdktf deploy` reaches the host.
+   */
+  get rootConnection(): SSHProvisionerConnection {
+    return { type: 'ssh', host: this.address, user: 'root', agent: 'true', timeout: '2m' };
   }
 
   /** The provider every resource on this host must use. */

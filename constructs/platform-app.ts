@@ -1,17 +1,32 @@
 // One app on a platform host: its container routed by the edge through Docker labels, its own
 // network with companion services (e.g. PostgreSQL with a generated password) that are never
-// exposed, and named volumes registered for backups.
+// exposed, and named volumes registered for backups. Opt-in blue/green releases run two colours
+// of the container and route to the live one through a small router container that is swapped
+// (created before the old one is destroyed) once the new colour is healthy.
 
 import { Construct } from 'constructs';
 import { Network } from '@cdktf/provider-docker/lib/network';
+import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { Password } from '@cdktf/provider-random/lib/password';
 
-import { HealthcheckSpec, VolumeBackupPolicy } from '../lib/app-definition';
+import { Colour, HealthcheckSpec, VolumeBackupPolicy } from '../lib/app-definition';
+import { catalogImageRef } from '../lib/images';
+import { activationCommands, otherColour } from '../lib/release';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from '../lib/traefik';
+import { serviceLabels } from '../lib/traefik-labels';
 import { CompanionSpec } from '../lib/spec';
 import { DockerHost, RegisteredVolume } from './docker-host';
-import { PlatformContainer } from './platform-container';
+import { PlatformContainer, PlatformContainerProps, escapeTemplateSequences } from './platform-container';
 import { TraefikEdge } from './traefik-edge';
+
+/** Blue/green for one app: the image of each colour, the live one, and the rollback window. */
+export interface BlueGreenProps {
+  readonly live: Colour;
+  /** Image of each colour; a colour without one does not run. */
+  readonly images: Partial<Record<Colour, string>>;
+  /** How long the previous colour keeps running after a switch. @default '1h' */
+  readonly keepIdleFor?: string;
+}
 
 export interface PlatformAppProps {
   readonly host: DockerHost;
@@ -50,14 +65,21 @@ export interface PlatformAppProps {
   readonly user?: string;
   /** Keep the image's capabilities instead of dropping them all. @default false */
   readonly keepCapabilities?: boolean;
+  /** Blue/green releases instead of replacing the container in place. @default off */
+  readonly blueGreen?: BlueGreenProps;
 }
 
 export class PlatformApp extends Construct {
   readonly name: string;
+  /** The container serving traffic: the only one, or the live colour. */
   readonly container: PlatformContainer;
+  /** Blue/green: each running colour, and the router container pointing at the live one. */
+  readonly colours: Partial<Record<Colour, PlatformContainer>> = {};
+  readonly router?: PlatformContainer;
   readonly network: Network;
   readonly companions: Readonly<Record<string, PlatformContainer>>;
   readonly volumes: readonly RegisteredVolume[];
+  /** The Traefik labels of the app's router. */
   readonly labels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: PlatformAppProps) {
@@ -91,7 +113,8 @@ export class PlatformApp extends Construct {
         const password = new Password(this, `${companion.name}-password`, { length: 32, special: false });
         companionEnv.POSTGRES_PASSWORD = password.result;
         appEnv[companion.passwordEnv] = password.result;
-        appEnv.DATABASE_URL = `postgres://app:${password.result}@${companion.name}:5432/app`;
+        // TLS is off on purpose: the database is reachable only on the app's own Docker network.
+        appEnv.DATABASE_URL = `postgres://app:${password.result}@${companion.name}:5432/app?sslmode=disable`;
       }
       const mounted = Object.entries(companion.volumes).map(([name, path]) => ({
         volume: volume(name, companion.kind === 'postgres' ? 'dump' : 'stop',
@@ -119,21 +142,21 @@ export class PlatformApp extends Construct {
     this.companions = companions;
 
     const middlewares = props.middlewares ?? DEFAULT_APP_MIDDLEWARES;
-    this.labels = edge.routeLabels({
+    const route = {
       name: props.name,
       hostnames: props.hostnames,
       port: props.port,
       middlewares,
       extraMiddlewares: props.extraMiddlewares,
       basicAuth: props.auth === 'basic',
-    });
+    };
 
     // Scraped apps also join the monitoring network, where the metrics agent lives.
     const monitoring = props.metrics ? host.findNetwork('monitoring') : undefined;
-    this.container = new PlatformContainer(this, 'app', {
-      host,
-      name: containerName,
-      image: props.image,
+    const appVolumes = Object.entries(props.volumes ?? {}).map(([name, path]) => ({ volume: volume(name, 'stop'), path }));
+    const appContainer = (name: string, image: string, labels: Record<string, string>): Omit<PlatformContainerProps, 'host'> => ({
+      name,
+      image,
       role: 'app',
       app: props.name,
       memoryMiB: props.memoryMiB ?? 256,
@@ -141,13 +164,13 @@ export class PlatformApp extends Construct {
       env: props.env,
       secretEnv: { ...appEnv, ...props.secretEnv },
       files: props.files,
-      volumes: Object.entries(props.volumes ?? {}).map(([name, path]) => ({ volume: volume(name, 'stop'), path })),
+      volumes: appVolumes,
       networks: [
         { network: edge.webNetwork },
         { network: this.network, aliases: ['app'] },
         ...(monitoring ? [{ network: monitoring }] : []),
       ],
-      labels: this.labels,
+      labels,
       healthcheck: props.healthcheck,
       user: props.user,
       capabilities: props.keepCapabilities ? undefined : { drop: ['ALL'] },
@@ -155,6 +178,64 @@ export class PlatformApp extends Construct {
       hostnames: props.hostnames,
       dependsOn: Object.values(companions).map((companion) => companion.container),
     });
+
+    if (!props.blueGreen) {
+      this.labels = edge.routeLabels(route);
+      this.container = new PlatformContainer(this, 'app', { host, ...appContainer(containerName, props.image, this.labels) });
+    } else {
+      const { live, images } = props.blueGreen;
+      const liveImage = images[live];
+      if (!liveImage) throw new Error(`${this.node.path}: the live colour ${live} has no image; expected images.${live}`);
+      if (!props.healthcheck) throw new Error(`${this.node.path}: blue/green needs a healthcheck; traffic only moves to a healthy colour`);
+
+      // Each colour defines its own service and no router; the router container picks the live one.
+      for (const colour of ['blue', 'green'] as const) {
+        const image = images[colour];
+        if (!image) continue;
+        const colourLabels = { ...serviceLabels(`${props.name}-${colour}`, props.port, edge.webNetwork.name), 'mambo.colour': colour };
+        this.colours[colour] = new PlatformContainer(this, `app-${colour}`, {
+          host,
+          ...appContainer(`${containerName}-${colour}`, image, colourLabels),
+          // The colour that is not live may be retired (stopped) after the rollback window: not drift.
+          mustRun: false,
+        });
+      }
+      this.container = this.colours[live]!;
+
+      const idle = otherColour(live);
+      const activation = new NullResource(this, `activate-${live}`, {
+        triggers: { live: `${containerName}-${live}`, image: liveImage, container: this.container.container.id },
+        connection: host.rootConnection,
+        provisioners: [{
+          type: 'remote-exec',
+          inline: activationCommands({
+            live: `${containerName}-${live}`,
+            idle: images[idle] ? `${containerName}-${idle}` : undefined,
+            keepIdleFor: props.blueGreen.keepIdleFor ?? '1h',
+          }).map(escapeTemplateSequences),
+        }],
+      });
+
+      // The switch: named after the live colour, created before the previous router is destroyed.
+      this.labels = edge.routeLabels({ ...route, name: `${props.name}-via-${live}`, service: `${props.name}-${live}@docker` });
+      this.router = new PlatformContainer(this, 'router', {
+        host,
+        name: `${containerName}-route-${live}`,
+        image: catalogImageRef('pause'),
+        role: 'app',
+        app: props.name,
+        // The pause process: about 1 MiB resident.
+        memoryMiB: 8,
+        cpus: 0.05,
+        networks: [{ network: edge.webNetwork }],
+        labels: this.labels,
+        capabilities: { drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        hostnames: props.hostnames,
+        dependsOn: [activation],
+        createBeforeDestroy: true,
+      });
+    }
     this.volumes = volumes;
   }
 }

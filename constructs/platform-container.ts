@@ -58,6 +58,10 @@ export interface PlatformContainerProps {
   readonly pidMode?: string;
   /** Resources that must exist (and be healthy) first. */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /** Terraform keeps the container running (starts it when stopped). @default true */
+  readonly mustRun?: boolean;
+  /** Create the replacement before destroying this one (needs a name that changes with it). @default false */
+  readonly createBeforeDestroy?: boolean;
 }
 
 export class PlatformContainer extends Construct {
@@ -112,8 +116,9 @@ export class PlatformContainer extends Construct {
       // With a healthcheck, apply waits until the container is healthy, so a broken release fails the deploy.
       wait: props.healthcheck !== undefined,
       waitTimeout: props.healthcheck !== undefined ? 180 : undefined,
-      mustRun: true,
+      mustRun: props.mustRun ?? true,
       dependsOn: props.dependsOn && [...props.dependsOn],
+      lifecycle: props.createBeforeDestroy ? { createBeforeDestroy: true } : undefined,
     };
     this.container = new Container(this, 'container', config);
 

@@ -3,6 +3,7 @@
 
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 
 import { backoffice } from '../apps/backoffice';
@@ -36,6 +37,7 @@ export class PlatformStack extends TerraformStack {
     this.environment = environment;
 
     new RandomProvider(this, 'random');
+    new NullProvider(this, 'null');
 
     const basicAuthUsers = new TerraformVariable(this, 'platform_basic_auth_htpasswd', {
       type: 'string',
@@ -136,6 +138,7 @@ export class PlatformStack extends TerraformStack {
         internal: app.internal,
         user: app.user,
         keepCapabilities: app.keepCapabilities,
+        blueGreen: app.release && { live: app.release.live, images: app.release.images, keepIdleFor: app.release.keepIdleFor },
       });
     }
     this.apps = apps;

@@ -150,6 +150,6 @@ function dashboardRoute(hostname: string, webNetwork: string): RouteModel {
     webNetwork,
     middlewares: ['rate-strict', 'security-headers'],
     basicAuth: true,
-    internalService: 'api@internal',
+    service: 'api@internal',
   };
 }

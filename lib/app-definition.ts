@@ -16,6 +16,13 @@ export interface HealthcheckSpec {
   readonly startPeriod?: string;
 }
 
+/**
+ * Who may reach an app: anyone (`none`), the platform's htpasswd users (`basic`), users signed in
+ * through the SSO portal with a password (`sso`) or with a password and a TOTP code (`sso-2fa`).
+ */
+export const APP_AUTH_MODES = ['none', 'basic', 'sso', 'sso-2fa'] as const;
+export type AppAuth = (typeof APP_AUTH_MODES)[number];
+
 /** How a volume is copied consistently by backups. */
 export type VolumeBackupPolicy = 'stop' | 'snapshot' | 'dump' | 'none';
 
@@ -40,6 +47,24 @@ export interface CompanionDefinition {
   readonly passwordEnv?: string;
 }
 
+/** The two colours of a blue/green app. */
+export type Colour = 'blue' | 'green';
+
+/**
+ * Blue/green releases: two containers of the app, the edge routing to the `live` one. A release puts
+ * the new image on the idle colour and makes it live; the old colour keeps running for `keepIdleFor`
+ * (for a rollback), then stops.
+ */
+export interface BlueGreenRelease {
+  readonly strategy: 'blue-green';
+  readonly live: Colour;
+  /** Image of each colour; a colour without one does not run. The live colour must have one. */
+  readonly blue?: string;
+  readonly green?: string;
+  /** How long the previous colour keeps running after a switch. @default '1h' */
+  readonly keepIdleFor?: string;
+}
+
 export interface AppDefinition {
   /** One line on what the app is, for the platform report. */
   readonly description: string;
@@ -57,8 +82,8 @@ export interface AppDefinition {
   readonly healthcheck?: HealthcheckSpec;
   /** @default DEFAULT_APP_MIDDLEWARES */
   readonly middlewares?: readonly EdgeMiddleware[];
-  /** Who may reach it. @default 'none' */
-  readonly auth?: 'none' | 'basic';
+  /** Who may reach it: nobody asked, basic auth, or SSO with one or two factors. @default 'none' */
+  readonly auth?: AppAuth;
   /** Scrape the app's Prometheus metrics. @default off */
   readonly metrics?: { readonly path: string; readonly port?: number };
   /** Named volumes: volume name → path in the container. Backups pick them up. */
@@ -71,6 +96,8 @@ export interface AppDefinition {
   readonly internal?: boolean;
   /** Run as this user; @default the image's own */
   readonly user?: string;
+  /** Release strategy. @default replace the container in place */
+  readonly release?: BlueGreenRelease;
   /** Keep all capabilities (some images need to bind low ports or chown). @default false: all dropped but the few images need */
   readonly keepCapabilities?: boolean;
 }

@@ -5,6 +5,7 @@ import * as ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
+import { APP_AUTH_MODES } from './app-definition';
 import { EDGE_MIDDLEWARES } from './traefik';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -119,7 +120,7 @@ const appSchema = z.strictObject({
   secrets: z.array(envVarName).optional(),
   healthcheck: healthcheckSchema.optional(),
   middlewares: z.array(z.enum(EDGE_MIDDLEWARES)).optional(),
-  auth: z.enum(['none', 'basic']).optional(),
+  auth: z.enum(APP_AUTH_MODES).optional(),
   metrics: z.strictObject({ path: z.string().regex(/^\//, 'expected a path such as /metrics'), port: z.int().min(1).max(65535).optional() }).optional(),
   volumes: volumes.optional(),
   companions: z.record(name, companionSchema).optional(),
@@ -128,6 +129,51 @@ const appSchema = z.strictObject({
   subnet: cidr.optional(),
   user: z.string().optional(),
   keepCapabilities: z.boolean().optional(),
+  /** Blue/green releases: the edge routes to the live colour; `npm run release` edits this block. */
+  release: z.strictObject({
+    strategy: z.literal('blue-green'),
+    live: z.enum(['blue', 'green']),
+    blue: z.string().optional(),
+    green: z.string().optional(),
+    keepIdleFor: duration.optional(),
+  }).optional(),
+});
+
+/** `TF_VAR_<name>`: the environment variable that feeds the sensitive Terraform variable `<name>`. */
+const tfVarEnv = z.string().regex(/^TF_VAR_[a-z][a-z0-9_]*$/, 'expected TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)');
+/** Authelia's durations: a number and a unit (s, m, h, d, w, M for months, y). */
+const ssoDuration = z.string().regex(/^\d+(s|m|h|d|w|M|y)$/, 'expected a duration such as 15m, 1h, 1w or 1M (a month)');
+
+const ssoUserSchema = z.strictObject({
+  displayName: z.string().min(1),
+  email: z.email('expected an e-mail address'),
+  groups: z.array(name).default([]),
+  /** Feeds the user's argon2id hash. @default TF_VAR_sso_user_<user>_password_hash */
+  passwordHashEnv: tfVarEnv.optional(),
+});
+
+/** Single sign-on through Authelia: the portal, its users, and how dashboards are protected. */
+const ssoSchema = z.strictObject({
+  /** Users by login name; each password is an argon2id hash in a sensitive variable, never in this file. */
+  users: z.record(z.string().regex(/^[a-z][a-z0-9._-]{0,31}$/, 'expected a lower-case login name'), ssoUserSchema)
+    .refine((users) => Object.keys(users).length > 0, 'expected at least one user'),
+  /** How the platform's dashboards (Traefik, Grafana, backoffice) are protected. */
+  dashboards: z.enum(APP_AUTH_MODES).exclude(['none']).default('sso-2fa'),
+  /** What Authelia answers for a hostname that reaches it without a rule. */
+  defaultPolicy: z.enum(['deny', 'one_factor', 'two_factor']).default('deny'),
+  /** Mail for one-time codes and notices. Omitted: they are written to a file on Authelia's volume. */
+  smtp: z.strictObject({
+    address: z.string().regex(/^(smtp|submissions?):\/\/[^:/\s]+(:\d{1,5})?$/, 'expected an SMTP address such as submission://smtp.example.com:587'),
+    sender: z.string().regex(/^([^<>\n]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'expected a sender such as "Mambo <auth@example.com>"'),
+    /** The SMTP login. @default no login */
+    usernameEnv: tfVarEnv.optional(),
+    passwordEnv: tfVarEnv.default('TF_VAR_sso_smtp_password'),
+  }).optional(),
+  session: z.strictObject({
+    expiration: ssoDuration.default('1h'),
+    inactivity: ssoDuration.default('15m'),
+    rememberMe: ssoDuration.default('1M'),
+  }).prefault({}),
 });
 
 const rateTier = (average: number, burst: number) =>
@@ -189,8 +235,14 @@ export const environmentSchema = z.strictObject({
     traefik: hostname.default('traefik'),
     grafana: hostname.default('grafana'),
     backoffice: hostname.default('backoffice'),
+    /** The SSO portal: a label, served under every domain of the environment (a session cookie per domain). */
+    auth: z.string().regex(LABEL, 'expected a subdomain label such as auth: the portal is served under every domain').default('auth'),
   }).prefault({}),
+  /** Single sign-on with Authelia. Omitted: no SSO, and the dashboards use basic auth. */
+  sso: ssoSchema.optional(),
 });
+
+export type SsoConfig = z.output<typeof ssoSchema>;
 
 export const platformSchema = z.strictObject({
   /** Prefix of every resource name in Hetzner and Docker. */

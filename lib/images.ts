@@ -34,6 +34,8 @@ export const IMAGE_CATALOG = {
   watchtower: { repository: 'containrrr/watchtower', tag: '1.7.1', architectures: both },
   portainer: { repository: 'portainer/portainer-ce', tag: '2.27.6', architectures: both },
   registry: { repository: 'registry', tag: '3.0.0', architectures: both },
+  // Holds a blue/green app's router: a container that only sleeps (~1 MiB).
+  pause: { repository: 'registry.k8s.io/pause', tag: '3.10', architectures: both },
 } as const satisfies Record<string, CatalogImage>;
 
 export type CatalogImageName = keyof typeof IMAGE_CATALOG;

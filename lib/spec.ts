@@ -3,12 +3,13 @@
 
 import * as ipaddr from 'ipaddr.js';
 
-import { AppDefinition, CompanionDefinition, HealthcheckSpec } from './app-definition';
+import { AppAuth, AppDefinition, BlueGreenRelease, CompanionDefinition, HealthcheckSpec } from './app-definition';
 import { ConfigError } from './config-error';
 import { AppConfig, EnvironmentConfig, HostConfig, PlatformConfig } from './config-schema';
 import { recordValueProblem } from './dns-records';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
+import { SSO_PORTAL_SERVICE, SsoSpec, resolveSso, ssoPolicyOf } from './sso';
 import { SubnetError, planSubnets } from './subnets';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from './traefik';
 
@@ -19,7 +20,9 @@ export interface PlatformSpec {
   readonly warnings: readonly string[];
 }
 
-export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks'> {
+export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso'> {
+  /** Single sign-on, when the environment has an `sso` section. */
+  readonly sso?: SsoSpec;
   readonly name: string;
   readonly hosts: readonly HostSpec[];
   readonly apps: readonly AppSpec[];
@@ -65,7 +68,7 @@ export interface AppSpec {
   readonly secrets: readonly { readonly env: string; readonly variable: string }[];
   readonly healthcheck?: HealthcheckSpec;
   readonly middlewares: readonly EdgeMiddleware[];
-  readonly auth: 'none' | 'basic';
+  readonly auth: AppAuth;
   readonly metrics?: { readonly path: string; readonly port: number };
   readonly volumes: Readonly<Record<string, string>>;
   readonly files: Readonly<Record<string, string>>;
@@ -74,6 +77,8 @@ export interface AppSpec {
   readonly subnet: string;
   readonly user?: string;
   readonly keepCapabilities: boolean;
+  /** Blue/green: the image of each colour (`image` is the live colour's). */
+  readonly release?: Required<Pick<BlueGreenRelease, 'live' | 'keepIdleFor'>> & { readonly images: Partial<Record<'blue' | 'green', string>> };
 }
 
 export interface CompanionSpec extends Required<Omit<CompanionDefinition, 'public' | 'healthcheck'>> {
@@ -161,6 +166,11 @@ function resolveEnvironment(
   };
 
   for (const [service, label] of Object.entries(environment.platformHostnames)) {
+    // The SSO portal exists only with SSO, once per domain: a session cookie needs its portal inside its domain.
+    if (service === 'auth') {
+      if (environment.sso) environment.domains.forEach((domain) => serve(`${label}.${domain}`, SSO_PORTAL_SERVICE, primaryHost.name, at('platformHostnames', service)));
+      continue;
+    }
     serve(label, `platform.${service}`, primaryHost.name, at('platformHostnames', service));
   }
   // Each host's own name (`main.example.com`): what its reverse DNS points back to.
@@ -175,8 +185,9 @@ function resolveEnvironment(
     return { ...resolved, hostnames: hostnames.filter((hostname) => hostname.service === `app.${appName}`) };
   });
 
-  const { apps: _apps, networks: _networks, ...rest } = environment;
-  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, corsOrigins: environment.edge.corsOrigins };
+  const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, environment.domains);
+  const { apps: _apps, networks: _networks, sso: _sso, ...rest } = environment;
+  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, corsOrigins: environment.edge.corsOrigins };
 }
 
 function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure): NetworkPlan {
@@ -218,8 +229,13 @@ function resolveApp(
   }
   const merged = { ...definition, ...stripUndefined(app) };
 
-  if (merged.image === undefined) throw fail(where('image'), 'nothing', 'expected a pinned image such as ghcr.io/org/app:1.2.3 (or `from:` an app definition)');
-  checkImage(merged.image, where('image'), fail);
+  const release = merged.release && resolveRelease(merged.release, merged.image, where, fail);
+  if (release && !merged.healthcheck) {
+    throw fail(where('healthcheck'), 'nothing', 'expected a healthcheck: a blue/green release switches traffic only to a healthy colour');
+  }
+  const image = release ? release.images[release.live] : merged.image;
+  if (image === undefined) throw fail(where('image'), 'nothing', 'expected a pinned image such as ghcr.io/org/app:1.2.3 (or `from:` an app definition)');
+  checkImage(image, where('image'), fail);
   if (merged.port === undefined) throw fail(where('port'), 'nothing', 'expected the port the app listens on, 1 to 65535');
 
   const host = app.host ?? hosts[0].name;
@@ -257,7 +273,8 @@ function resolveApp(
   return {
     name,
     description: merged.description ?? name,
-    image: merged.image,
+    image,
+    release,
     port: merged.port,
     host,
     memoryMiB: merged.memoryMiB ?? 256,
@@ -266,7 +283,7 @@ function resolveApp(
     secrets,
     healthcheck: merged.healthcheck,
     middlewares: merged.middlewares ?? DEFAULT_APP_MIDDLEWARES,
-    auth: merged.auth ?? 'none',
+    auth: checkAuth(merged.auth ?? 'none', environment, host === hosts[0].name, where, fail),
     metrics: merged.metrics && { path: merged.metrics.path, port: merged.metrics.port ?? merged.port },
     volumes: appVolumes,
     files: definition.files ?? {},
@@ -276,6 +293,28 @@ function resolveApp(
     user: merged.user,
     keepCapabilities: merged.keepCapabilities ?? false,
   };
+}
+
+function resolveRelease(release: BlueGreenRelease, image: string | undefined, where: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure) {
+  // A colour without its own image runs the app's `image`; the live one must end up with one.
+  const images = { blue: release.blue ?? (release.live === 'blue' ? image : undefined), green: release.green ?? (release.live === 'green' ? image : undefined) };
+  if (images[release.live] === undefined) {
+    throw fail(where('release', release.live), 'nothing', `expected an image for the live colour ${release.live} (or the app's \`image\`)`);
+  }
+  for (const colour of ['blue', 'green'] as const) {
+    if (images[colour] !== undefined) checkImage(images[colour]!, where('release', colour), fail);
+  }
+  return { live: release.live, keepIdleFor: release.keepIdleFor ?? '1h', images };
+}
+
+/** SSO needs the environment's `sso` section, and runs on the primary host, whose edge alone reaches it. */
+function checkAuth(auth: AppAuth, environment: EnvironmentConfig, onPrimaryHost: boolean, where: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure): AppAuth {
+  if (ssoPolicyOf(auth) === undefined) return auth;
+  if (!environment.sso) throw fail(where('auth'), `"${auth}" without an \`sso\` section in the environment`, 'expected `sso` (users, dashboards) first, or auth none or basic');
+  // Limitation: Authelia answers the primary host's edge over its web network; another host's edge would need
+  // the portal's public URL and trusted forwarded headers between the edges.
+  if (!onPrimaryHost) throw fail(where('host'), `an app with auth "${auth}" off the primary host`, 'expected the primary host, where SSO runs');
+  return auth;
 }
 
 function checkImage(image: string, where: PropertyKey[], fail: ConfigFailure): void {

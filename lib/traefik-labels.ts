@@ -17,8 +17,11 @@ export interface RouteModel {
   readonly extraMiddlewares?: readonly string[];
   /** Ask for the platform's basic-auth users before anything else. */
   readonly basicAuth?: boolean;
-  /** Route to a Traefik-internal service such as `api@internal` instead of the container's port. */
-  readonly internalService?: string;
+  /**
+   * Route to a service defined elsewhere (`api@internal`, a blue/green colour's `app-blue@docker`)
+   * instead of defining one on the container's port.
+   */
+  readonly service?: string;
 }
 
 export function routerRule(hostnames: readonly string[]): string {
@@ -43,11 +46,20 @@ export function traefikLabels(route: RouteModel): Record<string, string> {
   };
   if (chain.length > 0) labels[`${router}.middlewares`] = chain.join(',');
 
-  if (route.internalService) {
-    labels[`${router}.service`] = route.internalService;
+  if (route.service) {
+    labels[`${router}.service`] = route.service;
   } else {
     labels[`${router}.service`] = route.name;
     labels[`traefik.http.services.${route.name}.loadbalancer.server.port`] = String(route.port);
   }
   return labels;
+}
+
+/** Labels that define a service on the container's port and no router (a blue/green colour). */
+export function serviceLabels(name: string, port: number, webNetwork: string): Record<string, string> {
+  return {
+    'traefik.enable': 'true',
+    'traefik.docker.network': webNetwork,
+    [`traefik.http.services.${name}.loadbalancer.server.port`]: String(port),
+  };
 }

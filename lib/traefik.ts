@@ -73,7 +73,14 @@ export function renderTraefikStatic(model: EdgeModel): string {
       prometheus: { entryPoint: INTERNAL_ENTRYPOINT, addEntryPointsLabels: true, addRoutersLabels: true, addServicesLabels: true },
     },
     providers: {
-      docker: { endpoint: model.dockerEndpoint, exposedByDefault: false, network: model.webNetwork, watch: true },
+      docker: {
+        endpoint: model.dockerEndpoint,
+        exposedByDefault: false,
+        network: model.webNetwork,
+        watch: true,
+        // A container that defines a service but no router gets no reachable default route.
+        defaultRule: 'Host(`{{ normalize .Name }}.invalid`)',
+      },
       file: { directory: model.dynamicConfigDir, watch: true },
     },
     certificatesResolvers: {

@@ -47,7 +47,7 @@ describe('InfraStack for the default platform', () => {
 
   it('points A and AAAA records of every served hostname at the host', () => {
     const sets = Object.values<any>(parsed.resource.hcloud_zone_rrset);
-    for (const name of ['traefik', 'grafana', 'backoffice', 'main', 'git']) {
+    for (const name of ['traefik', 'grafana', 'backoffice', 'main', 'reader']) {
       const types = sets.filter((set) => set.name === name).map((set) => set.type).sort();
       expect({ name, types }).toEqual({ name, types: ['A', 'AAAA'] });
     }

@@ -27,7 +27,7 @@ describe('the default platform stack', () => {
       [`${PREFIX}-socket`, true, '172.30.2.0/24'],
       [`${PREFIX}-edge`, false, '172.30.3.0/24'],
       [`${PREFIX}-backoffice`, false, '172.30.4.0/24'],
-      [`${PREFIX}-git`, false, expect.stringMatching(/^172\.30\.\d+\.0\/24$/)],
+      [`${PREFIX}-reader`, false, expect.stringMatching(/^172\.30\.\d+\.0\/24$/)],
     ]));
   });
 
@@ -91,56 +91,87 @@ describe('the default platform stack', () => {
     });
   });
 
-  describe('the example app with a database', () => {
-    const app = containerNamed(platformConfig, `${PREFIX}-git`);
-    const db = containerNamed(platformConfig, `${PREFIX}-git-db`);
+  describe('the example app with a database, released blue/green', () => {
+    const blue = containerNamed(platformConfig, `${PREFIX}-reader-blue`);
+    const router = containerNamed(platformConfig, `${PREFIX}-reader-route-blue`);
+    const db = containerNamed(platformConfig, `${PREFIX}-reader-db`);
 
-    it('is routed by typed labels', () => {
-      expect(labelsOf(app)).toMatchObject({
+    it('runs the live colour with a service of its own and no router', () => {
+      expect(labelsOf(blue)).toEqual({
         'traefik.enable': 'true',
         'traefik.docker.network': expect.stringContaining('network-web'),
-        'traefik.http.routers.git.rule': 'Host(`git.mambo-cloud.example`)',
-        'traefik.http.routers.git.entrypoints': 'websecure',
-        'traefik.http.routers.git.tls.certresolver': 'le',
-        'traefik.http.routers.git.middlewares': 'rate-global@file,security-headers@file,compression@file',
-        'traefik.http.services.git.loadbalancer.server.port': '3000',
-        'mambo.app': 'git',
+        'traefik.http.services.reader-blue.loadbalancer.server.port': '8080',
+        'mambo.app': 'reader',
+        'mambo.colour': 'blue',
+        'mambo.role': 'app',
       });
+      expect(blue.must_run).toBe(false);
+    });
+
+    it('routes the hostnames to the live colour through a router container with typed labels', () => {
+      expect(labelsOf(router)).toMatchObject({
+        'traefik.enable': 'true',
+        'traefik.http.routers.reader-via-blue.rule': 'Host(`reader.mambo-cloud.example`)',
+        'traefik.http.routers.reader-via-blue.entrypoints': 'websecure',
+        'traefik.http.routers.reader-via-blue.tls': 'true',
+        'traefik.http.routers.reader-via-blue.tls.certresolver': 'le',
+        'traefik.http.routers.reader-via-blue.middlewares': 'rate-global@file,security-headers@file,compression@file',
+        'traefik.http.routers.reader-via-blue.service': 'reader-blue@docker',
+      });
+      expect(router.lifecycle).toEqual({ create_before_destroy: true });
+      expect(router.depends_on).toEqual([expect.stringMatching(/^null_resource\.app-reader_activate-blue/)]);
+    });
+
+    it('makes the colour live only once it is healthy, on the host', () => {
+      const [activation] = Object.values(resourcesOf(platformConfig, 'null_resource')) as any[];
+      expect(activation.connection).toMatchObject({ type: 'ssh', user: 'root', agent: 'true' });
+      const script = activation.provisioner[0]['remote-exec'].inline.join('\n');
+      expect(script).toContain(`docker start ${PREFIX}-reader-blue`);
+      expect(script).toContain('[ "$state" = healthy ] ||');
     });
 
     it('reaches its database with a password Terraform generates', () => {
-      expect(app.env).toEqual(expect.arrayContaining([
-        expect.stringMatching(/^GITEA__database__PASSWD=\$\{random_password\..+\.result\}$/),
-        expect.stringMatching(/^DATABASE_URL=postgres:\/\/app:\$\{random_password\..+\.result\}@db:5432\/app$/),
+      expect(blue.env).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^DATABASE_PASSWORD=\$\{random_password\..+\.result\}$/),
+        expect.stringMatching(/^DATABASE_URL=postgres:\/\/app:\$\{random_password\..+\.result\}@db:5432\/app\?sslmode=disable$/),
       ]));
       expect(db.env).toEqual(expect.arrayContaining([expect.stringMatching(/^POSTGRES_PASSWORD=\$\{random_password\..+\.result\}$/)]));
     });
 
     it('keeps the database off the web network, unpublished and unrouted', () => {
-      expect(db.networks_advanced).toEqual([expect.objectContaining({ aliases: ['db'], name: expect.stringContaining('app-git_network') })]);
+      expect(db.networks_advanced).toEqual([expect.objectContaining({ aliases: ['db'], name: expect.stringContaining('app-reader_network') })]);
       expect(db.ports).toBeUndefined();
       expect(Object.keys(labelsOf(db)).filter((label) => label.startsWith('traefik.'))).toEqual([]);
     });
 
     it('starts after its database is healthy', () => {
-      expect(app.depends_on).toEqual([expect.stringContaining('docker_container.app-git_companion-db')]);
+      expect(blue.depends_on).toEqual([expect.stringContaining('docker_container.app-reader_companion-db')]);
       expect(db.healthcheck.test).toEqual(['CMD-SHELL', 'pg_isready -U app -d app']);
       expect(db.wait).toBe(true);
     });
 
-    it('registers its volumes for backups: files with the app stopped, the database as a dump', () => {
-      const volumes = platform.hosts.main.volumes.filter((volume) => volume.owner === 'app.git');
+    it('registers the database volume for backups as a dump', () => {
+      const volumes = platform.hosts.main.volumes.filter((volume) => volume.owner === 'app.reader');
       expect(volumes.map((volume) => [volume.name, volume.backup, volume.containers])).toEqual([
-        [`${PREFIX}-git-db-data`, 'dump', [`${PREFIX}-git-db`]],
-        [`${PREFIX}-git-data`, 'stop', [`${PREFIX}-git`]],
+        [`${PREFIX}-reader-db-data`, 'dump', [`${PREFIX}-reader-db`]],
       ]);
-      expect(volumes[0].dump).toEqual({ kind: 'postgres', container: `${PREFIX}-git-db`, user: 'app', database: 'app' });
+      expect(volumes[0].dump).toEqual({ kind: 'postgres', container: `${PREFIX}-reader-db`, user: 'app', database: 'app' });
     });
 
-    it('protects its volumes from deletion by a plan', () => {
+    it('protects volumes from deletion by a plan', () => {
       const volumes = Object.values(resourcesOf(platformConfig, 'docker_volume'));
       expect(volumes.every((volume: any) => volume.lifecycle?.prevent_destroy === true)).toBe(true);
     });
+  });
+
+  it('routes a plain app with its own router and service', () => {
+    const config = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git'], { from: 'gitea', hostnames: ['git'] })).platformConfig;
+    expect(labelsOf(containerNamed(config, `${PREFIX}-git`))).toMatchObject({
+      'traefik.http.routers.git.rule': 'Host(`git.mambo-cloud.example`)',
+      'traefik.http.routers.git.service': 'git',
+      'traefik.http.services.git.loadbalancer.server.port': '3000',
+    });
+    expect(containerNamed(config, `${PREFIX}-git`).must_run).toBe(true);
   });
 
   it('serves the backoffice behind basic auth with its page uploaded', () => {
@@ -187,15 +218,17 @@ describe('changing apps', () => {
   });
 
   it('a new image for one app changes only that app\'s container and image', () => {
-    const after = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git', 'image'], 'gitea/gitea:1.24.7')).platformConfig;
-    expect(containerNamed(after, `${PREFIX}-git`).image).not.toEqual(containerNamed(base, `${PREFIX}-git`).image);
-    unchanged(base, after, /^app-git_app_container|gitea/);
+    const withGit = (image: string) => buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git'], { from: 'gitea', hostnames: ['git'], image })).platformConfig;
+    const before = withGit('gitea/gitea:1.24.6');
+    const after = withGit('gitea/gitea:1.24.7');
+    expect(containerNamed(after, `${PREFIX}-git`).image).not.toEqual(containerNamed(before, `${PREFIX}-git`).image);
+    unchanged(before, after, /^app-git_app_container|gitea/);
   });
 
   it('removing an app leaves the edge and the others as they were', () => {
-    const after = buildEnvironment((document) => document.deleteIn([...PRODUCTION, 'apps', 'git'])).platformConfig;
-    expect(Object.values(resourcesOf(after, 'docker_container')).map((container: any) => container.name)).not.toContain(`${PREFIX}-git`);
-    const kept = (id: string) => !id.startsWith('app-git') && !/gitea|postgres/.test(id);
+    const after = buildEnvironment((document) => document.deleteIn([...PRODUCTION, 'apps', 'reader'])).platformConfig;
+    expect(Object.values(resourcesOf(after, 'docker_container')).map((container: any) => container.name)).not.toContain(`${PREFIX}-reader-blue`);
+    const kept = (id: string) => !id.startsWith('app-reader') && !/miniflux|postgres|pause/.test(id);
     for (const type of ['docker_container', 'docker_network']) {
       for (const [id, resource] of Object.entries(resourcesOf(base, type)).filter(([id]) => kept(id))) {
         expect(resourcesOf(after, type)[id]).toEqual(resource);
@@ -204,16 +237,68 @@ describe('changing apps', () => {
   });
 });
 
+describe('a blue/green release', () => {
+  const release = [...PRODUCTION, 'apps', 'reader', 'release'];
+  const before = buildEnvironment().platformConfig;
+  const after = buildEnvironment((document) => {
+    document.setIn([...release, 'green'], 'miniflux/miniflux:2.2.11');
+    document.setIn([...release, 'live'], 'green');
+  }).platformConfig;
+  const ids = (config: any, type: string) => Object.keys(resourcesOf(config, type));
+
+  it('never touches the live container', () => {
+    expect(containerNamed(after, `${PREFIX}-reader-blue`)).toEqual(containerNamed(before, `${PREFIX}-reader-blue`));
+  });
+
+  it('starts the idle colour with the new image', () => {
+    const green = containerNamed(after, `${PREFIX}-reader-green`);
+    expect(green.image).toMatch(/miniflux-miniflux-2-2-11/);
+    expect(ids(before, 'docker_container').some((id) => id.includes('app-green'))).toBe(false);
+  });
+
+  it('switches traffic with a new router container after activating green, and schedules blue\'s retirement', () => {
+    const router = containerNamed(after, `${PREFIX}-reader-route-green`);
+    expect(labelsOf(router)['traefik.http.routers.reader-via-green.service']).toBe('reader-green@docker');
+    expect(() => containerNamed(after, `${PREFIX}-reader-route-blue`)).toThrow();
+    const [activation] = Object.values(resourcesOf(after, 'null_resource')) as any[];
+    expect(activation.provisioner[0]['remote-exec'].inline.join('\n'))
+      .toContain(`systemd-run --quiet --collect --unit=mambo-retire-${PREFIX}-reader-blue --on-active=3600s /usr/bin/docker stop ${PREFIX}-reader-blue`);
+  });
+
+  it('changes nothing else', () => {
+    const changed = new Set<string>();
+    for (const type of ['docker_container', 'docker_network', 'docker_volume', 'docker_image', 'random_password', 'null_resource']) {
+      for (const id of new Set([...ids(before, type), ...ids(after, type)])) {
+        if (JSON.stringify(resourcesOf(before, type)[id]) !== JSON.stringify(resourcesOf(after, type)[id])) changed.add(id.replace(/_[0-9A-F]{8}$/, ''));
+      }
+    }
+    expect([...changed].sort()).toEqual([
+      'app-reader_activate-blue', 'app-reader_activate-green', 'app-reader_app-green_container',
+      'app-reader_router_container', 'host-main_image-miniflux-miniflux-2-2-11',
+    ]);
+  });
+
+  it('rolls back by making blue live again, green kept for its window', () => {
+    const rolledBack = buildEnvironment((document) => {
+      document.setIn([...release, 'green'], 'miniflux/miniflux:2.2.11');
+      document.setIn([...release, 'live'], 'blue');
+    }).platformConfig;
+    expect(containerNamed(rolledBack, `${PREFIX}-reader-blue`)).toEqual(containerNamed(before, `${PREFIX}-reader-blue`));
+    expect(containerNamed(rolledBack, `${PREFIX}-reader-green`)).toEqual(containerNamed(after, `${PREFIX}-reader-green`));
+    expect(labelsOf(containerNamed(rolledBack, `${PREFIX}-reader-route-blue`))['traefik.http.routers.reader-via-blue.service']).toBe('reader-blue@docker');
+  });
+});
+
 describe('the memory budget', () => {
   it('fails the synth with a table of the biggest consumers when apps do not fit', () => {
-    expect(() => buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git', 'memoryMiB'], 4096)))
-      .toThrow(/host main \(cax11\): container memory limits add up to \d+ MiB, over the \d+ MiB that fit[\s\S]*mambo-production-git\s+app\s+4096 MiB/);
+    expect(() => buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'reader', 'memoryMiB'], 4096)))
+      .toThrow(/host main \(cax11\): container memory limits add up to \d+ MiB, over the \d+ MiB that fit[\s\S]*mambo-production-reader-blue\s+app\s+4096 MiB/);
   });
 
   it('fits on a bigger server type', () => {
     const { platform } = buildEnvironment((document) => {
       document.setIn([...PRODUCTION, 'hosts', 'main', 'serverType'], 'cax21');
-      document.setIn([...PRODUCTION, 'apps', 'git', 'memoryMiB'], 4096);
+      document.setIn([...PRODUCTION, 'apps', 'reader', 'memoryMiB'], 4096);
     });
     expect(platform.hosts.main.memoryBudget().fits).toBe(true);
   });

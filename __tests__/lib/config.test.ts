@@ -178,30 +178,30 @@ describe('bad input gets one clear error', () => {
 });
 
 describe('bad app input gets one clear error', () => {
-  const app = [...prod, 'apps', 'git'];
+  const app = [...prod, 'apps', 'reader'];
 
   it('an unknown middleware, listing the known ones', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'middlewares'], ['rate-global', 'rate-insane'])));
-    expect(error.path).toBe('environments.production.apps.git.middlewares[1]');
+    expect(error.path).toBe('environments.production.apps.reader.middlewares[1]');
     expect(error.message).toContain('found "rate-insane"; expected one of "rate-global", "rate-strict", "rate-api"');
   });
 
   it.each([0, 70000, 80.5])('port %s out of range', (port) => {
     const error = errorOf(variant((document) => document.setIn([...app, 'port'], port)));
-    expect(error.path).toBe('environments.production.apps.git.port');
+    expect(error.path).toBe('environments.production.apps.reader.port');
     expect(error.message).toMatch(new RegExp(`found ${port}; expected (a port from 1 to 65535|an integer port)`));
   });
 
   it('a hostname outside the environment\'s domains', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'hostnames'], ['git.elsewhere.example'])));
-    expect(error.path).toBe('environments.production.apps.git.hostnames[0]');
+    expect(error.path).toBe('environments.production.apps.reader.hostnames[0]');
     expect(error.message).toContain('expected a hostname inside one of the environment\'s domains: mambo-cloud.example, mambo-shop.example');
   });
 
   it('two apps on one hostname', () => {
-    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'wiki'], { image: 'wiki:1.0.0', port: 80, hostnames: ['git'] })));
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'wiki'], { image: 'wiki:1.0.0', port: 80, hostnames: ['reader'] })));
     expect(error.path).toBe('environments.production.apps.wiki.hostnames[0]');
-    expect(error.message).toContain('found "git.mambo-cloud.example", already served by app.git');
+    expect(error.message).toContain('found "reader.mambo-cloud.example", already served by app.reader');
   });
 
   it('an app on a platform hostname', () => {
@@ -213,25 +213,29 @@ describe('bad app input gets one clear error', () => {
     ['gitea/gitea', 'without a tag; expected a pinned version such as "gitea/gitea:1.2.3"'],
     ['gitea/gitea:latest', 'on "latest"; expected a pinned version tag'],
   ])('image %s', (image, expected) => {
-    const error = errorOf(variant((document) => document.setIn([...app, 'image'], image)));
-    expect(error.path).toBe('environments.production.apps.git.image');
+    const error = errorOf(variant((document) => {
+      document.deleteIn([...app, 'release']);
+      document.setIn([...app, 'image'], image);
+    }));
+    expect(error.path).toBe('environments.production.apps.reader.image');
     expect(error.message).toContain(`found "${image}" ${expected}`);
   });
 
   it('a companion on latest', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'companions'], { cache: { kind: 'generic', image: 'redis:latest', memoryMiB: 64 } })));
-    expect(error.path).toBe('environments.production.apps.git.companions.cache.image');
+    expect(error.path).toBe('environments.production.apps.reader.companions.cache.image');
   });
 
   it('a companion asking to be public', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'companions'], { db: { kind: 'postgres', memoryMiB: 256, public: true } })));
-    expect(error.path).toBe('environments.production.apps.git.companions.db.public');
+    expect(error.path).toBe('environments.production.apps.reader.companions.db.public');
     expect(error.message).toContain('found true; expected companions to stay private');
   });
 
   it('an unknown app definition', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'from'], 'gittea')));
-    expect(error.message).toContain('apps.git.from: found "gittea"; expected an app definition in apps/: gitea, template');
+    expect(error.path).toBe('environments.production.apps.reader.from');
+    expect(error.message).toContain('apps.reader.from: found "gittea"; expected an app definition in apps/: gitea, miniflux, template');
   });
 
   it('an app without an image or port', () => {
@@ -241,7 +245,7 @@ describe('bad app input gets one clear error', () => {
 
   it('an app on a host that does not exist', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'host'], 'worker')));
-    expect(error.message).toContain('apps.git.host: found "worker"; expected one of the environment\'s hosts: main');
+    expect(error.message).toContain('apps.reader.host: found "worker"; expected one of the environment\'s hosts: main');
   });
 
   it('an app taking the platform\'s own name', () => {
@@ -251,7 +255,7 @@ describe('bad app input gets one clear error', () => {
 
   it('a secret-looking environment value written inline', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'env'], { STRIPE_API_KEY: 'sk_live_abc' })));
-    expect(error.message).toContain('apps.git.env.STRIPE_API_KEY: found a secret written inline (value not shown); expected `STRIPE_API_KEY` listed under the app\'s `secrets`');
+    expect(error.message).toContain('apps.reader.env.STRIPE_API_KEY: found a secret written inline (value not shown); expected `STRIPE_API_KEY` listed under the app\'s `secrets`');
     expect(error.message).not.toContain('sk_live_abc');
   });
 
@@ -260,7 +264,7 @@ describe('bad app input gets one clear error', () => {
       document.setIn([...app, 'secrets'], ['SIGNING_SALT']);
       document.setIn([...app, 'env'], { SIGNING_SALT: 'x' });
     }));
-    expect(error.message).toContain('apps.git.env.SIGNING_SALT: found a value for a name listed in secrets');
+    expect(error.message).toContain('apps.reader.env.SIGNING_SALT: found a value for a name listed in secrets');
   });
 
   it('a Docker pool that overlaps the private network', () => {
@@ -278,8 +282,41 @@ describe('bad app input gets one clear error', () => {
 
   it('an app subnet overlapping a platform network', () => {
     const error = errorOf(variant((document) => document.setIn([...app, 'subnet'], '172.30.0.0/24')));
-    expect(error.path).toBe('environments.production.apps.git.subnet');
+    expect(error.path).toBe('environments.production.apps.reader.subnet');
     expect(error.message).toContain('which overlaps web (172.30.0.0/24)');
+  });
+});
+
+describe('blue/green config', () => {
+  const release = [...prod, 'apps', 'reader', 'release'];
+
+  it('runs the live colour\'s image', () => {
+    const spec = loadPlatformText(variant((document) => {
+      document.setIn([...release, 'green'], 'miniflux/miniflux:2.2.11');
+      document.setIn([...release, 'live'], 'green');
+    }), FILE, APP_DEFINITIONS);
+    const reader = spec.environments[0].apps.find((candidate) => candidate.name === 'reader')!;
+    expect(reader.image).toBe('miniflux/miniflux:2.2.11');
+    expect(reader.release).toEqual({ live: 'green', keepIdleFor: '1h', images: { blue: 'miniflux/miniflux:2.2.10', green: 'miniflux/miniflux:2.2.11' } });
+  });
+
+  it('refuses a live colour without an image', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'plain'], {
+      port: 80, hostnames: ['plain'], healthcheck: { command: ['CMD', 'true'] }, release: { strategy: 'blue-green', live: 'green', blue: 'a:1' },
+    })));
+    expect(error.message).toContain('apps.plain.release.green: found nothing; expected an image for the live colour green');
+  });
+
+  it('refuses a colour on latest', () => {
+    const error = errorOf(variant((document) => document.setIn([...release, 'green'], 'miniflux/miniflux:latest')));
+    expect(error.path).toBe('environments.production.apps.reader.release.green');
+  });
+
+  it('needs a healthcheck', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'apps', 'plain'], {
+      image: 'a:1', port: 80, hostnames: ['plain'], release: { strategy: 'blue-green', live: 'blue' },
+    })));
+    expect(error.message).toContain('apps.plain.healthcheck: found nothing; expected a healthcheck: a blue/green release switches traffic only to a healthy colour');
   });
 });
 

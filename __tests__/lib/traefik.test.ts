@@ -47,7 +47,8 @@ describe('static configuration', () => {
   });
 
   it('reads Docker through the socket proxy and exposes nothing by default', () => {
-    expect(config.providers.docker).toEqual({ endpoint: 'tcp://socket-proxy:2375', exposedByDefault: false, network: 'mambo-production-web', watch: true });
+    expect(config.providers.docker).toMatchObject({ endpoint: 'tcp://socket-proxy:2375', exposedByDefault: false, network: 'mambo-production-web', watch: true });
+    expect(config.providers.docker.defaultRule).toBe('Host(`{{ normalize .Name }}.invalid`)');
     expect(config.providers.file).toEqual({ directory: '/etc/traefik/dynamic', watch: true });
   });
 
@@ -147,7 +148,7 @@ describe('router labels', () => {
   });
 
   it('route to an internal service without a port when asked', () => {
-    const dashboard = traefikLabels({ name: 'dash', hostnames: ['t.example.com'], port: 0, webNetwork: 'web', middlewares: [], internalService: 'api@internal' });
+    const dashboard = traefikLabels({ name: 'dash', hostnames: ['t.example.com'], port: 0, webNetwork: 'web', middlewares: [], service: 'api@internal' });
     expect(dashboard['traefik.http.routers.dash.service']).toBe('api@internal');
     expect(Object.keys(dashboard).some((key) => key.startsWith('traefik.http.services.'))).toBe(false);
     expect(dashboard['traefik.http.routers.dash.middlewares']).toBeUndefined();
