@@ -12,7 +12,7 @@ import { Rdns } from '../.gen/providers/hcloud/rdns';
 import { Server } from '../.gen/providers/hcloud/server';
 import { ServerNetworkA } from '../.gen/providers/hcloud/server-network';
 import { SshKey } from '../.gen/providers/hcloud/ssh-key';
-import { CloudInitFile, renderCloudInit } from '../lib/cloud-init';
+import { CloudInitFile, CloudInitModel, renderCloudInit } from '../lib/cloud-init';
 import { isCidr } from '../lib/config-schema';
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, ServerType, osFamilyOf } from '../lib/hetzner-catalog';
 import { CpuArchitecture } from '../lib/images';
@@ -30,28 +30,32 @@ export interface HetznerArmHostProps {
   readonly sshKeys: readonly SshKey[];
   /** OpenSSH public key lines for the deploy user. */
   readonly deployKeys: readonly string[];
-  /** @default 'deploy' */
+  /** Non-root user in the docker group that Terraform's docker provider connects as. @default 'deploy' */
   readonly deployUser?: string;
   /** CIDRs allowed to reach port 22. */
   readonly sshAllowedCidrs: readonly string[];
   /** Hetzner Cloud backups. @default true */
   readonly backups?: boolean;
-  /** @default true */
+  /** Refuse deletion through the API; switch off and deploy before a destroy. @default true */
   readonly deleteProtection?: boolean;
-  /** @default true */
+  /** Refuse a rebuild (re-imaging) through the API. @default true */
   readonly rebuildProtection?: boolean;
   /** A public IPv6 address besides IPv4. @default true */
   readonly ipv6?: boolean;
+  /** Hetzner labels of the server and its firewall, besides `managed-by: mambo`. @default none */
   readonly labels?: Record<string, string>;
-  /** Join a private network, optionally at a fixed address. */
+  /** Join a private network, optionally at a fixed address. @default no private network */
   readonly privateNetwork?: { readonly network: Network; readonly subnet: NetworkSubnet; readonly ip?: string };
+  /** Spread hosts over physical machines. @default none */
   readonly placementGroup?: PlacementGroup;
-  /** Name the public addresses resolve back to (PTR); should also resolve forward to the host. */
+  /** Name the public addresses resolve back to (PTR); should resolve forward too. @default Hetzner's own name */
   readonly reverseDns?: string;
   /** Outbound rules besides what every host needs (see DEFAULT_OUTBOUND). @default none */
   readonly extraOutbound?: readonly FirewallRule[];
-  /** Files written by cloud-init on first boot. */
+  /** Files written by cloud-init on first boot. @default none */
   readonly cloudInitFiles?: readonly CloudInitFile[];
+  /** fail2ban's sshd jail. @default 5 failures within 10 minutes ban the address for 1 hour */
+  readonly sshJail?: CloudInitModel['sshJail'];
 }
 
 const ANYWHERE = ['0.0.0.0/0', '::/0'];
@@ -171,6 +175,7 @@ export class HetznerArmHost extends Construct {
       deployUser: this.deployUser,
       authorizedKeys: props.deployKeys,
       extraFiles: props.cloudInitFiles,
+      sshJail: props.sshJail,
     });
     const userDataBytes = Buffer.byteLength(this.userData, 'utf8');
     if (userDataBytes > MAX_USER_DATA_BYTES) {

@@ -84,6 +84,11 @@ describe('HetznerArmHost', () => {
     expect(server.user_data).toContain(KEY);
   });
 
+  it('passes its sshd jail settings to fail2ban', () => {
+    const [strict] = resources(synthHost({ sshJail: { maxRetry: 3, banTime: '1d' } }), 'hcloud_server');
+    expect(strict.user_data).toMatch(/maxretry = 3\n.*findtime = 10m\n.*bantime {2}= 1d/s);
+  });
+
   it('sets no deprecated or unknown hcloud attribute (e.g. datacenter)', () => {
     expect(() => assertNoDeprecatedHcloudAttributes(synthesized)).not.toThrow();
     expect(server.datacenter).toBeUndefined();
