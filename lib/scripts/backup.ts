@@ -46,7 +46,7 @@ export function renderBackupScript(input: BackupModel): string {
   })}
 ${backupDeclarations(model)}
 ${resticDeclarations(model.remote, E.preflight)}
-${loggingFunctions(name)}
+${loggingFunctions(name, { warn: true, humanBytes: true })}
 ${notifyFunction(model.ntfy)}
 ${requireToolsFunction(E.preflight)}
 ${lockFunction()}

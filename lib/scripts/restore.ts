@@ -45,7 +45,7 @@ export function renderRestoreScript(input: BackupModel): string {
   })}
 ${backupDeclarations(model)}
 ${resticDeclarations(model.remote, E.preflight)}
-${loggingFunctions(name)}
+${loggingFunctions(name, { warn: true, humanBytes: true })}
 ${notifyFunction(model.ntfy)}
 ${requireToolsFunction(E.preflight)}
 ${lockFunction()}

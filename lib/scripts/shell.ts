@@ -60,14 +60,18 @@ export function scriptHeader(header: ScriptHeader): string {
   ].join('\n');
 }
 
-/** `log`, `warn` and `human_bytes`; every line carries a UTC timestamp and the script's name. */
-export function loggingFunctions(name: string): string {
-  return `# Every line: UTC time, script name, message. The cron job appends them to the platform log.
-log() { printf '%s %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${shq(name)} "$*"; }
-warn() { log "WARNING: $*" >&2; }
-
-human_bytes() { numfmt --to=iec-i --suffix=B "$1"; }
-`;
+/**
+ * \`log\` (every line: UTC time, script name, message) and, when asked for, \`warn\` (to stderr)
+ * and \`human_bytes\`. Only what a script calls is rendered, so shellcheck sees no dead code.
+ */
+export function loggingFunctions(name: string, extras: { warn?: boolean; humanBytes?: boolean } = {}): string {
+  return [
+    '# The cron job appends these lines to the platform log, which the log shipper reads.',
+    `log() { printf '%s %s: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${shq(name)} "$*"; }`,
+    ...(extras.warn ? ['warn() { log "WARNING: $*" >&2; }'] : []),
+    ...(extras.humanBytes ? ['human_bytes() { numfmt --to=iec-i --suffix=B "$1"; }'] : []),
+    '',
+  ].join('\n');
 }
 
 /**
@@ -188,5 +192,14 @@ export function archivesPastRetentionFunction(): string {
   done < <(find "\${LOCAL_DIR}" -maxdepth 1 -type f -name 'mambo-backup-*.tar.gz' -mmin "+\${minutes}" -printf '%f\\n' | sort)
   find "\${LOCAL_DIR}" -maxdepth 1 -type f -name 'mambo-backup-*.partial' -mmin "+\${minutes}" -printf '%f\\n' | sort
 }
+`;
+}
+
+/**
+ * An ERR trap for scripts without named steps: a command failing where no check expected it
+ * exits with CODE and the line, never with a status that could be read as a result.
+ */
+export function unexpectedErrorTrap(code: number): string {
+  return `trap 'log "unexpected failure: a command at line \${LINENO} of $0 exited with status $?" >&2; exit ${code}' ERR
 `;
 }

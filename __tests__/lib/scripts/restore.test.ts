@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { renderBackupScript } from '../../../lib/scripts/backup';
 import { BACKUP_EXIT_CODES, BackupModel } from '../../../lib/scripts/model';
 import { renderRestoreScript } from '../../../lib/scripts/restore';
-import { DATABASE_DUMP, platformModel, seedPlatform } from './support/platform';
+import { platformModel, seedPlatform } from './support/platform';
 import {
   Sandbox,
   addContainer,
