@@ -149,7 +149,7 @@ export function lockFunction(): string {
  */
 export function tlsProbeFunction(): string {
   return `tls_probe() {
-  local host=$1 address certificate end_date end_epoch days match
+  local host=$1 address certificate end_date end_epoch days match subject
   address="\${CONNECT_TO:-\${host}}"
   certificate=$(timeout "\${TLS_TIMEOUT}" openssl s_client -connect "\${address}:\${TLS_PORT}" -servername "\${host}" \\
     </dev/null 2>/dev/null | openssl x509 2>/dev/null || true)
@@ -163,8 +163,8 @@ export function tlsProbeFunction(): string {
   days=$(( (end_epoch - $(date -u +%s)) / 86400 ))
   match=$(openssl x509 -noout -checkhost "\${host}" <<<"\${certificate}")
   if [[ "\${match}" == *"does NOT match"* ]]; then
-    printf 'critical %s certificate is not for %s (subject: %s)\\n' "\${days}" "\${host}" \\
-      "$(openssl x509 -noout -subject -nameopt oneline <<<"\${certificate}")"
+    subject=$(openssl x509 -noout -subject -nameopt oneline <<<"\${certificate}")
+    printf 'critical %s certificate is not for %s (subject: %s)\\n' "\${days}" "\${host}" "\${subject#subject=}"
   elif (( end_epoch <= $(date -u +%s) )); then
     printf 'critical %s expired on %s\\n' "\${days}" "\${end_date}"
   elif (( days < TLS_CRITICAL_DAYS )); then

@@ -86,6 +86,7 @@ case "${verb}" in
     echo "$2"
     ;;
   pull)
+    while [[ "$1" == -* ]]; do shift; done
     maybe_fail pull "$1"
     file=$(ref_file "$1")
     [[ -f "${state}/registry/${file}" ]] || { echo "Error: manifest for $1 not found" >&2; exit 1; }
