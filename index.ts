@@ -2,10 +2,19 @@
 // catalogs) they are built on. `main.ts` is the app that uses them for platform.yaml.
 
 export * from './constructs/dns-zone';
+export * from './constructs/docker-host';
 export * from './constructs/hetzner-arm-host';
 export * from './constructs/infra-stack';
+export * from './constructs/platform-app';
 export * from './constructs/platform-app-builder';
+export * from './constructs/platform-container';
+export * from './constructs/platform-stack';
+export * from './constructs/traefik-edge';
 
+export { APP_DEFINITIONS, backoffice } from './apps';
+
+export * from './lib/app-definition';
+export * from './lib/capacity';
 export * from './lib/cloud-init';
 export * from './lib/config';
 export * from './lib/config-error';
@@ -13,6 +22,10 @@ export * from './lib/config-schema';
 export * from './lib/dns-records';
 export * from './lib/hetzner-catalog';
 export * from './lib/images';
+export * from './lib/release';
 export * from './lib/spec';
+export * from './lib/subnets';
+export * from './lib/traefik';
+export * from './lib/traefik-labels';
 
 export * as hcloud from './.gen/providers/hcloud';

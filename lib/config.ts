@@ -23,12 +23,26 @@ export const DEFAULT_CONFIG_FILE = [path.join(__dirname, '..', 'platform.yaml'),
 /** Environment variable that selects another config file; `--config <file>` does the same. */
 export const CONFIG_ENV_VAR = 'MAMBO_CONFIG';
 
-/** Which file to load: `--config <file>` wins over $MAMBO_CONFIG, which wins over the default. */
+/**
+ * Which file to load: `--config <file>` wins over $MAMBO_CONFIG, which wins over the default. A flag
+ * without a value, or one that is not `--config`, is an error rather than a silent default.
+ */
 export function configFileFrom(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  const flags = argv.filter((arg) => arg.startsWith('--'));
+  const unknown = flags.find((arg) => arg !== '--config' && !arg.startsWith('--config='));
+  if (unknown) throw new ConfigError('(command line)', '', `the option ${unknown}`, 'expected only --config <file>');
+
   const flag = argv.indexOf('--config');
-  if (flag !== -1 && argv[flag + 1]) return path.resolve(argv[flag + 1]);
+  if (flag !== -1) {
+    const value = argv[flag + 1];
+    if (!value || value.startsWith('--')) throw new ConfigError('(command line)', '', '--config without a file', 'expected --config <file>');
+    return path.resolve(value);
+  }
   const inline = argv.find((arg) => arg.startsWith('--config='));
-  if (inline) return path.resolve(inline.slice('--config='.length));
+  if (inline) {
+    if (inline === '--config=') throw new ConfigError('(command line)', '', '--config= without a file', 'expected --config=<file>');
+    return path.resolve(inline.slice('--config='.length));
+  }
   if (env[CONFIG_ENV_VAR]) return path.resolve(env[CONFIG_ENV_VAR] as string);
   return DEFAULT_CONFIG_FILE;
 }
@@ -92,6 +106,11 @@ function positionOf(document: Document, lineCounter: LineCounter, where: Readonl
 // Keys that would hold a secret value. The config names environment variables instead (`tokenEnv`).
 const SECRET_KEY = /(token|password|passwd|secret|api[-_]?key|private[-_]?key)$/i;
 
+// Values never to echo, wherever they appear: private keys, and whatever is in a field that should
+// only name an environment variable (people paste the token itself there).
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const NAMES_A_VARIABLE = /Env$/;
+
 function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: LocatedDocument): void {
   if (Array.isArray(value)) {
     value.forEach((item, index) => refuseInlineSecrets(item, [...where, index], located));
@@ -100,6 +119,9 @@ function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: Loca
   if (value === null || typeof value !== 'object') return;
 
   for (const [key, child] of Object.entries(value)) {
+    if (typeof child === 'string' && PRIVATE_KEY.test(child)) {
+      throw located.error([...where, key], 'a private key (not shown)', 'expected no private key in the config; only public keys and names of environment variables belong here');
+    }
     if (SECRET_KEY.test(key) && typeof child === 'string') {
       const expected = where[where.length - 1] === 'env'
         ? `expected \`${key}\` listed under the app's \`secrets\`, so a sensitive Terraform variable feeds it`
@@ -124,7 +146,12 @@ function validate(located: LocatedDocument): PlatformConfig {
   }
 
   const value = valueAt(raw, issue.path);
-  throw located.error(issue.path, describeFound(value), expectedFrom(issue, value));
+  const key = issue.path[issue.path.length - 1];
+  // A field that names a variable, or holds a key, may hold a pasted secret: describe it, don't show it.
+  const hidden = typeof value === 'string' && typeof key === 'string' && (NAMES_A_VARIABLE.test(key) || /key$/i.test(key));
+  const found = hidden ? `a value of ${value.length} characters (not shown)`
+    : issue.code === 'invalid_key' ? `the name ${JSON.stringify(key)}` : describeFound(value);
+  throw located.error(issue.path, found, expectedFrom(issue, value));
 }
 
 // zod reports every problem; the person fixing the file wants the first one in document order,
@@ -133,7 +160,20 @@ function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   return issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0];
 }
 
-const TYPE_NAMES: Record<string, string> = { int: 'an integer', number: 'a number', string: 'a string', boolean: 'boolean', object: 'a mapping', array: 'a list' };
+const TYPE_NAMES: Record<string, string> = {
+  int: 'an integer', number: 'a number', string: 'a string', boolean: 'boolean', object: 'a mapping', record: 'a mapping', array: 'a list',
+};
+
+function bound(issue: z.core.$ZodIssue & { code: 'too_small' | 'too_big' }): string {
+  const { origin } = issue as { origin?: string };
+  const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+  const inclusive = (issue as { inclusive?: boolean }).inclusive !== false;
+  const word = issue.code === 'too_small' ? (inclusive ? 'at least' : 'more than') : (inclusive ? 'at most' : 'less than');
+  if (origin === 'array' || origin === 'set') return `expected ${word} ${limit} item${limit === 1 ? '' : 's'}`;
+  if (origin === 'string') return `expected ${word} ${limit} characters`;
+  if (Math.abs(limit) >= Number.MAX_SAFE_INTEGER) return 'expected a smaller number';
+  return `expected a number ${word} ${limit}`;
+}
 
 function expectedFrom(issue: z.core.$ZodIssue, value: unknown): string {
   const own = issue.message.startsWith('expected') ? issue.message : undefined;
@@ -148,8 +188,11 @@ function expectedFrom(issue: z.core.$ZodIssue, value: unknown): string {
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'too_small':
     case 'too_big':
+      return bound(issue);
+    case 'invalid_key':
+      return 'expected a lower-case name: letters, digits and dashes, starting with a letter';
     case 'invalid_format':
-      return issue.message.startsWith('expected') ? issue.message : `expected ${issue.message.replace(/^Too (small|big): expected /, '').replace(/^Invalid /, 'a valid ')}`;
+      return `expected ${issue.message.replace(/^Invalid /, 'a valid ')}`;
     default:
       return issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`;
   }

@@ -70,7 +70,11 @@ describe('InfraStack for the default platform', () => {
 
 describe('InfraStack options', () => {
   it('takes the token from a sensitive variable when tokenEnv is TF_VAR_<name>', () => {
-    const { parsed } = synthInfra((document) => document.setIn([...env, 'hcloud', 'tokenEnv'], 'TF_VAR_hcloud_token_production'));
+    const { parsed } = synthInfra((document) => {
+      for (const name of Object.keys((document.toJS() as { environments: object }).environments)) {
+        document.setIn(['environments', name, 'hcloud', 'tokenEnv'], 'TF_VAR_hcloud_token_production');
+      }
+    });
     expect(parsed.variable.hcloud_token_production).toMatchObject({ sensitive: true, type: 'string' });
     expect(parsed.provider.hcloud[0].token).toBe('${var.hcloud_token_production}');
   });

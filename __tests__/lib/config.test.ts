@@ -158,7 +158,7 @@ describe('bad input gets one clear error', () => {
 
   it('an environment variable name that is not one', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'hcloud', 'tokenEnv'], 'hcloud token')));
-    expect(error.message).toContain('hcloud.tokenEnv: found "hcloud token"; expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name>');
+    expect(error.message).toContain('hcloud.tokenEnv: found a value of 12 characters (not shown); expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name>');
   });
 
   it('a required field left out', () => {
@@ -174,6 +174,58 @@ describe('bad input gets one clear error', () => {
   it('a private IP without a private network', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'hosts', 'main', 'privateIp'], '10.0.1.5')));
     expect(error.message).toContain('hosts.main.privateIp: found "10.0.1.5"; expected `privateNetwork` to be set');
+  });
+});
+
+describe('bad input found by review', () => {
+  it('an extra record that clashes with a served hostname', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'dns', 'records', 2, 'name'], 'grafana')));
+    expect(error.path).toBe('environments.production.dns.records[2]');
+    expect(error.message).toContain('found a CNAME record for "grafana" in mambo-cloud.example beside the records platform.grafana makes; expected a CNAME to be the only record of its name');
+  });
+
+  it('an extra A record at the apex while dns.apex makes one', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'dns', 'records', 0], { name: '@', type: 'A', values: ['203.0.113.7'] })));
+    expect(error.message).toContain('found a A record for "@" in mambo-cloud.example, which dns.apex makes already');
+  });
+
+  it('the same extra record twice', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'dns', 'records', 3], { name: '@', type: 'TXT', values: ['other'] })));
+    expect(error.message).toContain('dns.records[3]: found a TXT record for "@" in mambo-cloud.example, which dns.records[1] makes already');
+  });
+
+  it('two SSH keys with one name', () => {
+    const error = errorOf(variant((document) => document.addIn([...prod, 'ssh', 'keys'], { name: 'ops', publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm2CDHSLffPSg1RGfaAf/1aaawBxdbWJTKEr6/Jh9iP other' })));
+    expect(error.message).toContain('ssh.keys[1]: found the same key name or key as ssh.keys[0]');
+  });
+
+  it('names too long for Hetzner', () => {
+    const error = errorOf(variant((document) => { document.setIn(['project'], 'a-very-long-project-name-abcdef'); document.setIn([...prod, 'hosts', 'a-twenty-char-host-x'], {}); }));
+    expect(error.message).toMatch(/hosts\.a-twenty-char-host-x: found names such as ".*-firewall" \(\d+ characters\); expected .* at most 63 characters/);
+  });
+
+  it('a private key pasted anywhere, never echoed', () => {
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+    const error = errorOf(variant((document) => document.setIn([...prod, 'ssh', 'keys', 0, 'publicKey'], key)));
+    expect(error.message).toContain('ssh.keys[0].publicKey: found a private key (not shown)');
+    expect(error.message).not.toContain('b3BlbnNzaC1');
+  });
+
+  it('an environment named with capitals', () => {
+    const error = errorOf(variant((document) => {
+      const production = document.getIn(prod);
+      document.deleteIn(prod);
+      document.setIn(['environments', 'Production'], production);
+    }));
+    expect(error.message).toContain('environments.Production: found the name "Production"; expected a lower-case name');
+  });
+
+  it('a TTL out of range', () => {
+    expect(errorOf(variant((document) => document.setIn([...prod, 'dns', 'ttl'], 5))).message).toContain('found 5; expected a number at least 60');
+  });
+
+  it.each([[['--config']], [['--confg', 'x.yaml']], [['--config=']]])('a bad command line %j', (argv) => {
+    expect(() => configFileFrom(argv, {})).toThrow(/^\(command line\): \(document\): found .*; expected (only )?--config/);
   });
 });
 
