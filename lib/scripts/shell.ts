@@ -4,11 +4,13 @@ import { ExitCode, NtfyTarget } from './model';
 
 /**
  * Quotes a value as one bash word: wrapped in single quotes, each embedded single quote written as
- * `'\''`. Safe for any string, including empty ones, `$`, backquotes, globs and newlines.
+ * `'\''`. Safe for any string, including empty ones, globs and newlines. `$` and backquotes are
+ * written outside the quotes, escaped (`'\$'`): the same word, and shellcheck, seeing no `$` inside
+ * single quotes, has no reason to suspect an expansion that was meant.
  */
 export function shq(value: string | number): string {
   const text = String(value);
-  return `'${text.replace(/'/g, `'\\''`)}'`;
+  return `'${text.replace(/['$`]/g, (char) => `'\\${char}'`)}'`;
 }
 
 /** A bash array literal of quoted words: `('a' 'b')`, or `()` when empty. */

@@ -193,6 +193,27 @@ describe('restore modes', () => {
   });
 });
 
+describe('awkward paths', () => {
+  it('backs up and restores a configuration directory and extra path with quotes, spaces, $ and backquotes', async () => {
+    const configDir = path.join(sandbox.root, "it's a $HOME `dir`");
+    const extra = path.join(sandbox.root, 'etc', 'odd "name" $(touch pwned)');
+    writeTree(configDir, { 'a b.txt': 'one', "c'd/$e.txt": 'two' });
+    writeTree(path.dirname(extra), { [path.basename(extra)]: 'three' });
+    model = platformModel(sandbox, { configDir, extraPaths: [extra] });
+    const original = { config: fingerprint(configDir), extra: fingerprint(extra) };
+    await backupNow();
+    fs.rmSync(configDir, { recursive: true });
+    fs.writeFileSync(extra, 'changed');
+
+    const result = await restore(['configs-only', 'latest', '--yes']);
+
+    expect(result.status).toBe(0);
+    expect({ config: fingerprint(configDir), extra: fingerprint(extra) }).toEqual(original);
+    expect(fs.existsSync(path.join(sandbox.root, 'pwned'))).toBe(false);
+    expect(listDir(sandbox.root)).not.toContain('pwned');
+  });
+});
+
 describe('dry run', () => {
   it('verifies the archive, names what would change, and changes nothing', async () => {
     await backupNow();
