@@ -61,7 +61,9 @@ export class InfraStack extends TerraformStack {
         labels: { ...labels, host: host.name, ...host.labels },
         privateNetwork: privateNetwork && { ...privateNetwork, ip: host.privateIp },
         placementGroup,
-        reverseDns: `${host.name}.${environment.domains[0]}`,
+        // The host's own served name (`main.<domain>`, or `main.staging.<domain>` in staging).
+        reverseDns: environment.hostnames.find((hostname) => hostname.service === `host.${host.name}`)?.fqdn
+          ?? `${host.name}.${environment.domains[0]}`,
       });
     }
     this.hosts = hosts;
@@ -86,7 +88,8 @@ export class InfraStack extends TerraformStack {
     const zones: Record<string, DnsZone> = {};
     for (const domain of environment.domains) {
       const props = { domain, ttl: environment.dns.ttl, labels };
-      zones[domain] = environment.dns.manageZones
+      // A zone two environments share is created by one of them (spec: managedZones); the other adds records.
+      zones[domain] = environment.managedZones.includes(domain)
         ? new DnsZone(this, `zone-${domain}`, props)
         : DnsZone.fromDomain(this, `zone-${domain}`, domain, environment.dns.ttl);
     }
@@ -96,8 +99,10 @@ export class InfraStack extends TerraformStack {
     }
 
     if (environment.dns.apex) {
+      // The environment's apex: the domain itself, or `<hostnameSuffix>.<domain>`.
+      const root = environment.hostnameSuffix || '@';
       for (const zone of Object.values(zones)) {
-        if (!zone.hasRecord('@', 'A') && !zone.hasRecord('@', 'CNAME')) zone.pointAt('@', hosts[environment.primaryHost.name]);
+        if (!zone.hasRecord(root, 'A') && !zone.hasRecord(root, 'CNAME')) zone.pointAt(root, hosts[environment.primaryHost.name]);
       }
     }
 

@@ -5,15 +5,26 @@ import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
 import { PlatformSpec } from '../lib/spec';
+import { stackBackend } from '../lib/state-backend';
 import { InfraStack } from './infra-stack';
 import { PlatformStack } from './platform-stack';
+import { assertVariablesApart } from './stack-variables';
+import { addStateBackend } from './state-backend';
 
 export function buildPlatform(app: Construct, spec: PlatformSpec): TerraformStack[] {
   const stacks: TerraformStack[] = [];
+  const byEnvironment = new Map<string, TerraformStack[]>();
   for (const environment of spec.environments) {
+    const at = { project: spec.project, environment: environment.name };
     const infra = new InfraStack(app, `${environment.name}-infra`, { project: spec.project, environment });
+    addStateBackend(infra, stackBackend(environment.state, { ...at, kind: 'infra' }));
     const platform = new PlatformStack(app, `${environment.name}-platform`, { project: spec.project, environment, infra });
+    addStateBackend(platform, stackBackend(environment.state, { ...at, kind: 'platform' }));
     stacks.push(infra, platform);
+    byEnvironment.set(environment.name, [infra, platform]);
   }
+
+  const prefixOf = (name: string) => spec.environments.find((environment) => environment.name === name)?.variablePrefix;
+  assertVariablesApart(byEnvironment, (a, b) => prefixOf(a) === prefixOf(b));
   return stacks;
 }

@@ -39,7 +39,8 @@ export class PlatformStack extends TerraformStack {
     new RandomProvider(this, 'random');
     new NullProvider(this, 'null');
 
-    const basicAuthUsers = new TerraformVariable(this, 'platform_basic_auth_htpasswd', {
+    // Prefixed per environment (`staging_…`), so one TF_VAR_ never feeds two environments.
+    const basicAuthUsers = new TerraformVariable(this, `${environment.variablePrefix}platform_basic_auth_htpasswd`, {
       type: 'string',
       sensitive: true,
       nullable: false,

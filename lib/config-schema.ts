@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
 import { APP_AUTH_MODES } from './app-definition';
+import { environmentOperationsShape } from './environment-schema';
 import { EDGE_MIDDLEWARES } from './traefik';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -58,10 +59,10 @@ export const hostSchema = z.strictObject({
   serverType: serverTypeName.default('cax11'),
   location: locationName.default('nbg1'),
   image: imageName.default('debian-12'),
-  /** Hetzner Cloud backups (daily snapshots kept 7 days, +20 % of the server price). */
-  backups: z.boolean().default(true),
-  /** Delete and rebuild protection: a `terraform destroy` must first switch these off. */
-  protection: z.strictObject({ delete: z.boolean().default(true), rebuild: z.boolean().default(true) }).prefault({}),
+  /** Hetzner Cloud backups (daily snapshots kept 7 days, +20 % of the server price). @default on for production, off for staging */
+  backups: z.boolean().optional(),
+  /** Delete and rebuild protection: a `terraform destroy` must first switch these off. @default on for production, off for staging */
+  protection: z.strictObject({ delete: z.boolean().optional(), rebuild: z.boolean().optional() }).prefault({}),
   /** A public IPv6 address (and AAAA records); IPv4 is always on. */
   ipv6: z.boolean().default(true),
   labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a label key'), z.string().max(63)).default({}),
@@ -182,18 +183,19 @@ const rateTier = (average: number, burst: number) =>
 export const environmentSchema = z.strictObject({
   /** DNS zones this environment serves; the first is the primary domain that short hostnames live under. */
   domains: z.array(domain).min(1, 'expected at least one domain'),
-  /** Which Let's Encrypt endpoint issues certificates. */
-  letsEncrypt: z.enum(['production', 'staging']).default('production'),
+  /** Which Let's Encrypt endpoint issues certificates. @default production; staging for a staging tier */
+  letsEncrypt: z.enum(['production', 'staging']).optional(),
   /** Contact address registered with Let's Encrypt. */
   acmeEmail: z.email('expected an e-mail address'),
   hcloud: z.strictObject({
     /**
      * Where the Hetzner Cloud API token comes from: `HCLOUD_TOKEN` (read by the provider itself) or
      * `TF_VAR_<name>` (a sensitive Terraform variable `<name>`, so environments can use separate projects).
+     * @default HCLOUD_TOKEN for the environment named production, TF_VAR_<variablePrefix>hcloud_token for the others
      */
     tokenEnv: z.string().refine((value) => value === 'HCLOUD_TOKEN' || /^TF_VAR_[a-z][a-z0-9_]*$/.test(value), {
       message: 'expected HCLOUD_TOKEN (read by the provider) or TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)',
-    }).default('HCLOUD_TOKEN'),
+    }).optional(),
   }).prefault({}),
   ssh: z.strictObject({
     /** Who may reach port 22. Keep it to your own addresses; 0.0.0.0/0 is accepted with a warning. */
@@ -210,8 +212,11 @@ export const environmentSchema = z.strictObject({
     subnet: cidr.default('10.0.1.0/24'),
   }).optional(),
   dns: z.strictObject({
-    /** Create the zones in Hetzner DNS (their nameservers must be set at the registrar). */
-    manageZones: z.boolean().default(true),
+    /**
+     * Create the zones in Hetzner DNS (their nameservers must be set at the registrar): true, false, or a list of
+     * domains. @default each domain no earlier environment lists; the others only get records
+     */
+    manageZones: z.union([z.boolean(), z.array(domain)], { error: 'expected true, false or a list of the environment\'s domains' }).optional(),
     ttl: z.int().min(60).max(86400).default(300),
     /** A/AAAA records at the apex of every domain, pointing at the primary host. */
     apex: z.boolean().default(true),
@@ -240,6 +245,8 @@ export const environmentSchema = z.strictObject({
   }).prefault({}),
   /** Single sign-on with Authelia. Omitted: no SSO, and the dashboards use basic auth. */
   sso: ssoSchema.optional(),
+  /** Tier, hostname suffix, variable prefix, state backend, docker access: see environment-schema.ts. */
+  ...environmentOperationsShape,
 });
 
 export type SsoConfig = z.output<typeof ssoSchema>;

@@ -5,8 +5,12 @@ import * as ipaddr from 'ipaddr.js';
 
 import { AppAuth, AppDefinition, BlueGreenRelease, CompanionDefinition, HealthcheckSpec } from './app-definition';
 import { ConfigError } from './config-error';
-import { AppConfig, EnvironmentConfig, HostConfig, PlatformConfig } from './config-schema';
+import { AppConfig, EnvironmentConfig, PlatformConfig } from './config-schema';
 import { recordValueProblem } from './dns-records';
+import {
+  DefaultedEnvironmentConfig, DefaultedHostConfig, EnvironmentTier, TierDefaults, checkRecordsApart, environmentRoot, sharedVariableWarnings,
+  withEnvironmentDefaults,
+} from './environments';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
 import { SSO_PORTAL_SERVICE, SsoSpec, resolveSso, ssoPolicyOf } from './sso';
@@ -27,6 +31,18 @@ export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps
   readonly hosts: readonly HostSpec[];
   readonly apps: readonly AppSpec[];
   readonly networks: NetworkPlan;
+  /** Decides the defaults (lib/environments.ts). */
+  readonly tier: EnvironmentTier;
+  /** Between short hostnames and the domain: `staging` → grafana.staging.example.com; `''` for none. */
+  readonly hostnameSuffix: string;
+  /** Prefix of the environment's Terraform variables (`''` or `staging_`). */
+  readonly variablePrefix: string;
+  readonly letsEncrypt: 'production' | 'staging';
+  readonly hcloud: { readonly tokenEnv: string };
+  /** Domains whose zone this environment creates; it only adds records to its other domains. */
+  readonly managedZones: readonly string[];
+  /** Retention the tier asks for (metrics, logs, backups). */
+  readonly retention: TierDefaults['retention'];
   /** Origins the cors-api middleware allows, when configured; else any https origin under the environment's domains. */
   readonly corsOrigins?: readonly string[];
   /** Runs the platform's own services (edge dashboard, observability, backoffice). The first host. */
@@ -86,7 +102,7 @@ export interface CompanionSpec extends Required<Omit<CompanionDefinition, 'publi
   readonly healthcheck?: HealthcheckSpec;
 }
 
-export interface HostSpec extends HostConfig {
+export interface HostSpec extends DefaultedHostConfig {
   readonly name: string;
   readonly type: ServerType;
   readonly osFamily: OsFamily;
@@ -121,13 +137,18 @@ export function resolvePlatform(
   config: PlatformConfig, fail: ConfigFailure = plainFailure, appDefinitions: Readonly<Record<string, AppDefinition>> = {},
 ): PlatformSpec {
   const warnings: string[] = [];
-  const environments = Object.entries(config.environments).map(([name, environment]) =>
+  const defaulted = withEnvironmentDefaults(config.environments, fail);
+  const environments = Object.entries(defaulted).map(([name, environment]) =>
     resolveEnvironment(name, environment, fail, warnings, appDefinitions));
+  // Environments share zones but never a DNS name, and share secrets only when the config says so.
+  checkRecordsApart(environments, fail);
+  const explicitPrefixes = new Set(Object.keys(config.environments).filter((name) => config.environments[name].variablePrefix !== undefined));
+  warnings.push(...sharedVariableWarnings(environments, explicitPrefixes, fail));
   return { project: config.project, environments, warnings };
 }
 
 function resolveEnvironment(
-  name: string, environment: EnvironmentConfig, fail: ConfigFailure, warnings: string[], appDefinitions: Readonly<Record<string, AppDefinition>>,
+  name: string, environment: DefaultedEnvironmentConfig, fail: ConfigFailure, warnings: string[], appDefinitions: Readonly<Record<string, AppDefinition>>,
 ): EnvironmentSpec {
   const at = (...rest: PropertyKey[]) => ['environments', name, ...rest];
 
@@ -156,7 +177,7 @@ function resolveEnvironment(
   const primaryHost = hosts[0];
   const hostnames: ServedHostname[] = [];
   const serve = (label: string, service: string, host: string, configPath: PropertyKey[]) => {
-    const served = resolveHostname(label, environment.domains, service, host, configPath, fail);
+    const served = resolveHostname(label, environment.domains, service, host, configPath, fail, environment.hostnameSuffix);
     const taken = hostnames.find((existing) => existing.fqdn === served.fqdn);
     if (taken) {
       throw fail(configPath, `"${served.fqdn}", already served by ${taken.service} (${taken.configPath.map(String).join('.')})`,
@@ -168,7 +189,7 @@ function resolveEnvironment(
   for (const [service, label] of Object.entries(environment.platformHostnames)) {
     // The SSO portal exists only with SSO, once per domain: a session cookie needs its portal inside its domain.
     if (service === 'auth') {
-      if (environment.sso) environment.domains.forEach((domain) => serve(`${label}.${domain}`, SSO_PORTAL_SERVICE, primaryHost.name, at('platformHostnames', service)));
+      if (environment.sso) environment.domains.forEach((domain) => serve(`${label}.${environmentRoot(domain, environment.hostnameSuffix)}`, SSO_PORTAL_SERVICE, primaryHost.name, at('platformHostnames', service)));
       continue;
     }
     serve(label, `platform.${service}`, primaryHost.name, at('platformHostnames', service));
@@ -212,7 +233,7 @@ function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[
 }
 
 function resolveApp(
-  name: string, app: AppConfig, environment: EnvironmentConfig, hosts: readonly HostSpec[], networks: NetworkPlan,
+  name: string, app: AppConfig, environment: DefaultedEnvironmentConfig, hosts: readonly HostSpec[], networks: NetworkPlan,
   appDefinitions: Readonly<Record<string, AppDefinition>>, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
 ): Omit<AppSpec, 'hostnames'> {
   const where = (...rest: PropertyKey[]) => at('apps', name, ...rest);
@@ -266,7 +287,7 @@ function resolveApp(
   const duplicateVolume = volumeNames.find((volume, index) => volumeNames.indexOf(volume) !== index);
   if (duplicateVolume) throw fail(where('volumes'), `volume "${duplicateVolume}" twice (app and companion)`, 'expected each volume name once per app');
 
-  const secrets = (merged.secrets ?? []).map((secret) => ({ env: secret, variable: `app_${name}_${secret}`.toLowerCase().replace(/-/g, '_') }));
+  const secrets = (merged.secrets ?? []).map((secret) => ({ env: secret, variable: `${environment.variablePrefix}app_${name}_${secret}`.toLowerCase().replace(/-/g, '_') }));
   const plain = Object.keys(merged.env ?? {}).find((key) => merged.secrets?.includes(key));
   if (plain) throw fail(where('env', plain), 'a value for a name listed in secrets', 'expected secrets to come only from their sensitive variable');
 
@@ -331,7 +352,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 function resolveHost(
-  name: string, host: HostConfig, environment: EnvironmentConfig, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
+  name: string, host: DefaultedHostConfig, environment: EnvironmentConfig, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
 ): HostSpec {
   const type = SERVER_TYPES[host.serverType];
   if (!type.locations.includes(host.location)) {
@@ -352,11 +373,16 @@ function resolveHost(
   return { ...host, name, type, osFamily: osFamilyOf(host.image) as OsFamily };
 }
 
-/** Turns a configured hostname (label, `@` or full name) into its full name and zone. */
+/**
+ * Turns a configured hostname (label, `@` or full name) into its full name and zone. Labels and `@` live
+ * under the environment's root: the primary domain, or `<hostnameSuffix>.<primary domain>`.
+ */
 export function resolveHostname(
   label: string, domains: readonly string[], service: string, host: string, configPath: PropertyKey[], fail: ConfigFailure = plainFailure,
+  hostnameSuffix = '',
 ): ServedHostname {
-  const fqdn = label === '@' ? domains[0] : label.includes('.') ? label : `${label}.${domains[0]}`;
+  const root = environmentRoot(domains[0], hostnameSuffix);
+  const fqdn = label === '@' ? root : label.includes('.') ? label : `${label}.${root}`;
   const zone = [...domains].sort((a, b) => b.length - a.length).find((domain) => fqdn === domain || fqdn.endsWith(`.${domain}`));
   if (!zone) {
     throw fail(configPath, `"${fqdn}"`, `expected a hostname inside one of the environment's domains: ${domains.join(', ')}`);
