@@ -24,7 +24,10 @@ export function buildPlatform(app: Construct, spec: PlatformSpec): TerraformStac
     byEnvironment.set(environment.name, [infra, platform]);
   }
 
-  const prefixOf = (name: string) => spec.environments.find((environment) => environment.name === name)?.variablePrefix;
-  assertVariablesApart(byEnvironment, (a, b) => prefixOf(a) === prefixOf(b));
+  // Shared only as the config says: a common variablePrefix, or one Hetzner token named in both.
+  const environmentNamed = (name: string) => spec.environments.find((environment) => environment.name === name)!;
+  const tokenVariable = (name: string) => environmentNamed(name).hcloud.tokenEnv.replace(/^TF_VAR_/, '');
+  assertVariablesApart(byEnvironment, (a, b, variable) => environmentNamed(a).variablePrefix === environmentNamed(b).variablePrefix
+    || (tokenVariable(a) === variable && tokenVariable(b) === variable));
   return stacks;
 }

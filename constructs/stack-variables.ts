@@ -13,17 +13,19 @@ export function variablesOf(stack: TerraformStack): string[] {
 
 /**
  * Throws when stacks of different environments declare the same variable: one TF_VAR_ would feed both.
- * Environments in `sharing` (pairs the config lets share, by a common variablePrefix) are left alone.
+ * `sharing(a, b, variable)` says which the config lets two environments share (a common variablePrefix,
+ * the same explicit hcloud.tokenEnv).
  */
 export function assertVariablesApart(
-  stacksByEnvironment: ReadonlyMap<string, readonly TerraformStack[]>, sharing: (a: string, b: string) => boolean = () => false,
+  stacksByEnvironment: ReadonlyMap<string, readonly TerraformStack[]>,
+  sharing: (a: string, b: string, variable: string) => boolean = () => false,
 ): void {
   const owner = new Map<string, { environment: string; stack: string }>();
   for (const [environment, stacks] of stacksByEnvironment) {
     for (const stack of stacks) {
       for (const variable of variablesOf(stack)) {
         const other = owner.get(variable);
-        if (other && other.environment !== environment && !sharing(other.environment, environment)) {
+        if (other && other.environment !== environment && !sharing(other.environment, environment, variable)) {
           throw new Error(`${stack.node.id}: variable "${variable}" is declared by ${other.stack} too, so TF_VAR_${variable} would feed ` +
             'both environments; expected every variable of an environment to carry its variablePrefix');
         }

@@ -39,7 +39,8 @@ const cloudStateSchema = z.strictObject({
   /** The HCP Terraform project the workspaces belong to. @default the organization's default project */
   project: z.string().min(1).max(40).optional(),
   /** Tags for the workspaces; HCP Terraform takes either a name or tags in the cloud block, so these go to the workspace list. */
-  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,254}$/, 'expected a lower-case tag such as mambo or env:staging')).default([]),
+  tags: z.array(z.string().regex(/^[a-z0-9{][a-z0-9:_{}-]{0,254}$/, 'expected a lower-case tag such as mambo or env:{env}')
+    .refine(placeholdersKnown, `expected a tag with only the ${PLACEHOLDER_HELP}`)).default([]),
 });
 
 const s3StateSchema = z.strictObject({
