@@ -3,7 +3,6 @@
 // Costs & Resources. Every metric a query names is in exporter-metrics.ts; the tests hold them to it.
 /// <reference path="./grafana-foundation-sdk.d.ts" />
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
-import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as logs from '@grafana/grafana-foundation-sdk/logs';
@@ -14,7 +13,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { APP_LABEL_METRIC } from './exporters';
 import { LOGS_DATASOURCE, METRICS_DATASOURCE } from './grafana';
-import { appJobName, SCRAPE_JOBS } from './vmagent';
+import { appJobName } from './vmagent';
 
 /** A dashboard ready to write as a JSON file into a provisioned folder. */
 export interface RenderedDashboard {
@@ -316,6 +315,3 @@ export function platformDashboards(costs: CostsModel, apps: readonly AppDashboar
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
-
-// Re-exported so callers can extend a dashboard with the same builders without a second import path.
-export { cog, dashboard, SCRAPE_JOBS };
