@@ -146,7 +146,7 @@ stop_containers() {
     if container_running "\${name}"; then
       log "stopping \${name}"
       STOPPED+=("\${name}")
-      docker stop --time 60 "\${name}" >/dev/null
+      docker stop --time 60 "\${name}" >/dev/null || fail "\${STEP_CODE}" "docker stop \${name} failed"
     else
       log "\${name} is not running; leaving it as it is"
     fi

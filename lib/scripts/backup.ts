@@ -1,7 +1,7 @@
 // Renders mambo-backup: consistent copies of the platform's volumes, database dumps, configuration
 // and extra paths, packed into a dated, checksummed archive, then sent to restic when configured.
 import { backupDeclarations, containerFunctions, resticDeclarations } from './backup-plan';
-import { BACKUP_EXIT_CODES, BackupModel, SCRIPT_FILE_NAMES, resolveBackupModel } from './model';
+import { BACKUP_EXIT_CODES, BackupModel, SCRIPT_FILE_NAMES, pick, resolveBackupModel } from './model';
 import {
   archivesPastRetentionFunction,
   lockFunction,
@@ -16,6 +16,12 @@ const E = Object.fromEntries(Object.entries(BACKUP_EXIT_CODES).map(([key, exit])
   keyof typeof BACKUP_EXIT_CODES,
   number
 >;
+
+/** The codes of BACKUP_EXIT_CODES that mambo-backup can return. */
+export const BACKUP_SCRIPT_EXITS = [
+  'ok', 'unexpected', 'usage', 'preflight', 'locked', 'volumes', 'database', 'config', 'archive', 'localRetention',
+  'incomplete', 'remoteBackup', 'remoteCheck', 'remoteRetention', 'containersDown',
+] as const;
 
 /**
  * Archive layout (the same tree goes to restic):
@@ -42,7 +48,7 @@ export function renderBackupScript(input: BackupModel): string {
       'configuration and extra paths into a dated, checksummed archive, then into restic when configured.',
     ],
     usage: [`${name}              run a backup (cron does, daily)`, `${name} --dry-run    print what a run would do; change nothing`],
-    exitCodes: BACKUP_EXIT_CODES,
+    exitCodes: pick(BACKUP_EXIT_CODES, BACKUP_SCRIPT_EXITS),
   })}
 ${backupDeclarations(model)}
 ${resticDeclarations(model.remote, E.preflight)}
@@ -56,7 +62,10 @@ ${containerFunctions()}
 STEP='start'
 STEP_CODE=${E.unexpected}
 OWN_STAGING=0
+# What this run could not take. The archive of the rest is still written, but retention is skipped
+# so that older, complete archives and snapshots are never pruned in favour of a partial one.
 MISSING=()
+FAILED_DUMPS=()
 
 step() {
   STEP=$1
@@ -75,6 +84,9 @@ fail() {
     priority=urgent
     containers="NOT RUNNING: \${NOT_STARTED[*]} (start them by hand: docker start \${NOT_STARTED[*]})"
   fi
+  if (( \${#FAILED_DUMPS[@]} + \${#MISSING[@]} > 0 )); then
+    message="\${message}. Also: $(shortfalls)"
+  fi
   log "FAILED at step '\${STEP}' (exit \${code}): \${message}" >&2
   notify "Backup FAILED on \${HOST_LABEL}: \${STEP}" "\${priority}" 'rotating_light,floppy_disk' \\
     "Step: \${STEP} (exit \${code}). \${message}. Containers: \${containers}. Log: \${LOG_FILE}"
@@ -88,6 +100,16 @@ on_error() {
   (( BASHPID == $$ )) || exit "\${status}"
   fail "\${STEP_CODE}" "a command at line \${line} of $0 exited with status \${status}"
 }
+
+shortfalls() {
+  local parts=()
+  (( \${#FAILED_DUMPS[@]} == 0 )) || parts+=("database dump failed for \${FAILED_DUMPS[*]}")
+  (( \${#MISSING[@]} == 0 )) || parts+=("missing on this host: \${MISSING[*]}")
+  local IFS=';'
+  printf '%s' "\${parts[*]}"
+}
+
+complete_run() { (( \${#FAILED_DUMPS[@]} + \${#MISSING[@]} == 0 )); }
 
 on_exit() {
   if (( OWN_STAGING )); then
@@ -104,7 +126,8 @@ volume_source() { printf '%s/%s/_data' "\${VOLUMES_DIR}" "$1"; }
 
 copy_volume() {
   local volume=$1
-  cp -a -- "$(volume_source "\${volume}")" "\${STAGING}/volumes/\${volume}"
+  cp -a -- "$(volume_source "\${volume}")" "\${STAGING}/volumes/\${volume}" ||
+    fail ${E.volumes} "copying volume \${volume} failed (cp's message is above)"
 }
 
 dump_database() {
@@ -112,9 +135,13 @@ dump_database() {
   local container=\${DUMP_CONTAINER[\${volume}]} user=\${DUMP_USER[\${volume}]} database=\${DUMP_DATABASE[\${volume}]}
   log "dumping database \${database} from \${container}"
   # --clean --if-exists: the dump replaces what is there when it is restored.
-  if ! docker exec "\${container}" pg_dump --username "\${user}" --dbname "\${database}" --clean --if-exists \\
+  if docker exec "\${container}" pg_dump --username "\${user}" --dbname "\${database}" --clean --if-exists \\
       >"\${STAGING}/dumps/\${volume}.sql"; then
-    fail ${E.database} "pg_dump of database \${database} in container \${container} (volume \${volume}) failed"
+    log "dumped database \${database}"
+  else
+    rm -f -- "\${STAGING}/dumps/\${volume}.sql"
+    warn "pg_dump of database \${database} in container \${container} (volume \${volume}) failed; carrying on with the rest"
+    FAILED_DUMPS+=("\${volume}")
   fi
 }
 
@@ -152,7 +179,7 @@ backup_volume() {
 backup_configuration() {
   local path
   step 'configuration' ${E.config}
-  cp -a -- "\${CONFIG_DIR}" "\${STAGING}/config"
+  cp -a -- "\${CONFIG_DIR}" "\${STAGING}/config" || fail ${E.config} "copying \${CONFIG_DIR} failed (cp's message is above)"
   log "copied \${CONFIG_DIR}"
   for path in "\${EXTRA_PATHS[@]}"; do
     if [[ ! -e "\${path}" && ! -L "\${path}" ]]; then
@@ -161,7 +188,7 @@ backup_configuration() {
       continue
     fi
     mkdir -p -- "\${STAGING}/extra$(dirname -- "\${path}")"
-    cp -a -- "\${path}" "\${STAGING}/extra\${path}"
+    cp -a -- "\${path}" "\${STAGING}/extra\${path}" || fail ${E.config} "copying \${path} failed (cp's message is above)"
     log "copied \${path}"
   done
 }
@@ -180,6 +207,7 @@ write_info() {
     printf 'config=%s\\n' "\${CONFIG_DIR}"
     printf 'extra=%s\\n' "\${EXTRA_PATHS[@]}"
     printf 'missing=%s\\n' "\${MISSING[@]}"
+    printf 'failed-dump=%s\\n' "\${FAILED_DUMPS[@]}"
   } | grep -v '=$' >"\${STAGING}/backup.info"
 }
 
@@ -189,7 +217,8 @@ write_archive() {
   write_info
   (cd "\${STAGING}" && find . -type f ! -path ./MANIFEST.sha256 -print0 | sort -z | xargs -0 -r sha256sum --) \\
     >"\${STAGING}/MANIFEST.sha256"
-  tar --create --gzip --numeric-owner --file "\${partial}" --directory "\${STAGING}" .
+  tar --create --gzip --numeric-owner --file "\${partial}" --directory "\${STAGING}" . ||
+    fail ${E.archive} "tar could not write \${partial} (its message is above; is the disk full?)"
   checksum=$(sha256sum <"\${partial}")
   printf '%s  %s\\n' "\${checksum%% *}" "\${ARCHIVE}" >"\${LOCAL_DIR}/\${ARCHIVE}.sha256.partial"
   sync -- "\${partial}" "\${LOCAL_DIR}/\${ARCHIVE}.sha256.partial"
@@ -203,6 +232,11 @@ write_archive() {
 prune_local_archives() {
   local names name
   step 'local retention' ${E.localRetention}
+  KEPT=$(find "\${LOCAL_DIR}" -maxdepth 1 -type f -name 'mambo-backup-*.tar.gz' | wc -l)
+  if ! complete_run; then
+    warn "this run is incomplete; no archive is removed until a complete run"
+    return 0
+  fi
   names=$(archives_past_retention)
   while IFS= read -r name; do
     [[ -n "\${name}" && "\${name}" != "\${ARCHIVE}"* ]] || continue
@@ -237,6 +271,10 @@ remote_backup() {
   log "restic check: no errors"
 
   step 'remote retention' ${E.remoteRetention}
+  if ! complete_run; then
+    warn "this run is incomplete; no snapshot is forgotten until a complete run"
+    return 0
+  fi
   # --keep-within counts back from the newest snapshot, which this run has just written.
   if ! output=$(restic "\${RESTIC_OPTIONS[@]}" forget --tag "\${RESTIC_TAG}" --group-by host \\
       --keep-within "\${REMOTE_RETENTION_DAYS}d" --prune 2>&1); then
@@ -352,17 +390,28 @@ main() {
   local remote_note='no remote repository configured'
   if [[ -n "\${REMOTE_KIND}" ]]; then
     remote_backup
-    remote_note="snapshot \${SNAPSHOT:-?} in \${RESTIC_REPOSITORY_URL}, checked; snapshots older than \${REMOTE_RETENTION_DAYS} days pruned"
+    remote_note="snapshot \${SNAPSHOT:-?} in \${RESTIC_REPOSITORY_URL}, checked"
+    if complete_run; then
+      remote_note+="; snapshots older than \${REMOTE_RETENTION_DAYS} days pruned"
+    fi
   fi
 
   archive_count=$(find "\${STAGING}/volumes" "\${STAGING}/dumps" -mindepth 1 -maxdepth 1 | wc -l)
   local summary
   summary="Archive \${ARCHIVE}: $(human_bytes "\${ARCHIVE_BYTES}"), \${archive_count} volume(s) and dump(s), configuration and \${#EXTRA_PATHS[@]} extra path(s). Took $(( SECONDS / 60 ))m $(( SECONDS % 60 ))s. Local archives kept: \${KEPT} (\${LOCAL_RETENTION_DAYS} days). Remote: \${remote_note}."
 
+  if (( \${#FAILED_DUMPS[@]} > 0 )); then
+    step "database dump: \${FAILED_DUMPS[*]}" ${E.database}
+    log "FAILED at step '\${STEP}' (exit ${E.database}): $(shortfalls)" >&2
+    notify "Backup FAILED on \${HOST_LABEL}: \${STEP}" high 'rotating_light,floppy_disk' \\
+      "Step: \${STEP} (exit ${E.database}). $(shortfalls). The rest was archived; retention skipped. \${summary} Log: \${LOG_FILE}"
+    exit ${E.database}
+  fi
   if (( \${#MISSING[@]} > 0 )); then
     step 'finish' ${E.incomplete}
     warn "incomplete: \${MISSING[*]} missing on this host"
-    notify "Backup INCOMPLETE on \${HOST_LABEL}" high 'warning,floppy_disk' "Missing: \${MISSING[*]}. \${summary} Log: \${LOG_FILE}"
+    notify "Backup INCOMPLETE on \${HOST_LABEL}" high 'warning,floppy_disk' \\
+      "Missing: \${MISSING[*]}. Retention skipped. \${summary} Log: \${LOG_FILE}"
     exit ${E.incomplete}
   fi
   log "done: \${summary}"

@@ -303,23 +303,28 @@ export interface ExitCode {
 export const BACKUP_EXIT_CODES = {
   ok: { code: 0, meaning: 'success (for a dry run: the plan was printed, nothing changed)' },
   unexpected: { code: 1, meaning: 'unexpected error: a command failed outside any known step; read the log' },
-  usage: { code: 2, meaning: 'bad arguments, or a restore without --yes and without a terminal to ask on' },
+  usage: { code: 2, meaning: 'bad arguments (restore: also no --yes and no terminal to ask on)' },
   preflight: { code: 3, meaning: 'preflight: a tool is missing, Docker is unreachable, a path is missing or disk space is short' },
   locked: { code: 4, meaning: 'another backup, restore, cleanup or update holds the lock; nothing was done' },
   notFound: { code: 5, meaning: 'restore: the archive or snapshot asked for does not exist' },
   refused: { code: 6, meaning: 'restore: the archive is partial or corrupt (checksum mismatch); nothing was changed' },
   volumes: { code: 10, meaning: 'copying or restoring a volume failed (containers were started again)' },
-  database: { code: 11, meaning: 'a database dump or its restore failed' },
+  database: { code: 11, meaning: 'a database dump failed (the rest is archived, retention skipped), or loading one failed' },
   config: { code: 12, meaning: 'copying or restoring the configuration directory or an extra path failed' },
   archive: { code: 13, meaning: 'writing the local archive or its checksum failed' },
   localRetention: { code: 14, meaning: 'removing local archives past retention failed (the new archive is fine)' },
-  incomplete: { code: 15, meaning: 'the archive was written but a volume or extra path was missing on the host' },
+  incomplete: { code: 15, meaning: 'a volume or extra path was missing on the host: the rest is archived, retention skipped' },
   remoteBackup: { code: 20, meaning: 'restic backup failed (the local archive is fine)' },
   remoteCheck: { code: 21, meaning: 'restic check found a problem in the remote repository' },
   remoteRetention: { code: 22, meaning: 'restic forget --prune failed (the new snapshot is fine)' },
   remoteRestore: { code: 23, meaning: 'restore: reading the restic snapshot failed; nothing was changed' },
   containersDown: { code: 30, meaning: 'containers stopped for the copy could not be started again: the platform is partly down' },
 } as const satisfies Record<string, ExitCode>;
+
+/** The entries of an exit-code table named by `keys`, in that order. */
+export function pick<T extends Record<string, ExitCode>, K extends keyof T>(table: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, table[key]])) as Pick<T, K>;
+}
 
 /** Exit status of mambo-health-check and mambo-check-tls-renewal (the Nagios convention). */
 export const CHECK_EXIT_CODES = {

@@ -1,7 +1,7 @@
 // Renders mambo-restore: lists what can be restored, and restores an archive or restic snapshot in
 // one of three modes after verifying every checksum, stopping and restarting the containers involved.
 import { backupDeclarations, containerFunctions, resticDeclarations } from './backup-plan';
-import { BACKUP_EXIT_CODES, BackupModel, SCRIPT_FILE_NAMES, resolveBackupModel } from './model';
+import { BACKUP_EXIT_CODES, BackupModel, SCRIPT_FILE_NAMES, pick, resolveBackupModel } from './model';
 import { lockFunction, loggingFunctions, notifyFunction, requireToolsFunction, scriptHeader } from './shell';
 import { validateBackupModel } from './validate';
 
@@ -9,6 +9,12 @@ const E = Object.fromEntries(Object.entries(BACKUP_EXIT_CODES).map(([key, exit])
   keyof typeof BACKUP_EXIT_CODES,
   number
 >;
+
+/** The codes of BACKUP_EXIT_CODES that mambo-restore can return. */
+export const RESTORE_SCRIPT_EXITS = [
+  'ok', 'unexpected', 'usage', 'preflight', 'locked', 'notFound', 'refused', 'volumes', 'database', 'config',
+  'remoteRestore', 'containersDown',
+] as const;
 
 export const RESTORE_MODES = ['full', 'volumes-only', 'configs-only'] as const;
 export type RestoreMode = (typeof RESTORE_MODES)[number];
@@ -41,7 +47,7 @@ export function renderRestoreScript(input: BackupModel): string {
       '--yes          do not ask for confirmation (needed when not on a terminal)',
       '--volume NAME  restore only this volume (repeatable); configuration is then left alone',
     ],
-    exitCodes: BACKUP_EXIT_CODES,
+    exitCodes: pick(BACKUP_EXIT_CODES, RESTORE_SCRIPT_EXITS),
   })}
 ${backupDeclarations(model)}
 ${resticDeclarations(model.remote, E.preflight)}
@@ -354,8 +360,9 @@ replace_path() {
   local source=$1 target=$2
   local incoming="\${2}.mambo-restore" previous="\${2}.mambo-previous"
   rm -rf -- "\${incoming}" "\${previous}"
-  mkdir -p -- "$(dirname -- "\${target}")"
-  cp -a -- "\${source}" "\${incoming}"
+  # Parents missing on a fresh host get ordinary modes, not this script's private umask.
+  (umask 022 && mkdir -p -- "$(dirname -- "\${target}")")
+  cp -a -- "\${source}" "\${incoming}" || fail "\${STEP_CODE}" "copying into \${incoming} failed (cp's message is above); \${target} is untouched"
   if [[ -e "\${target}" || -L "\${target}" ]]; then
     mv -T -- "\${target}" "\${previous}"
   fi
@@ -382,7 +389,7 @@ restore_volumes() {
   for volume in "\${FILE_VOLUMES[@]}"; do
     if [[ ! -d "\${VOLUMES_DIR}/\${volume}" ]]; then
       log "creating volume \${volume}"
-      docker volume create "\${volume}" >/dev/null
+      docker volume create "\${volume}" >/dev/null || fail ${E.volumes} "docker volume create \${volume} failed"
     fi
     replace_path "\${WORK}/tree/volumes/\${volume}" "$(volume_target "\${volume}")"
     log "restored volume \${volume}"

@@ -48,7 +48,7 @@ export function scriptHeader(header: ScriptHeader): string {
     '# Rendered by @mambo/platform from the platform model: change the model and deploy, not this file.',
     '#',
     '# Usage:',
-    ...header.usage.map((line) => `#   ${line}`),
+    ...header.usage.map((line) => (line === '' ? '#' : `#   ${line}`)),
     '#',
     '# Exit status:',
     ...codes,

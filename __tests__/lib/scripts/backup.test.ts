@@ -194,12 +194,17 @@ describe('local retention', () => {
     expect(archives().filter((name) => name.startsWith('mambo-backup-2025'))).toEqual(['mambo-backup-20250102T030000Z.tar.gz']);
   });
 
-  it('removes nothing when the run fails', async () => {
+  it('removes nothing when the run fails, or is incomplete', async () => {
     const old = path.join(sandbox.localDir, 'mambo-backup-20250101T030000Z.tar.gz');
     fs.writeFileSync(old, 'old');
     ageFile(old, 30);
-    failDocker(sandbox, 'pg_dump');
-    expect((await backup()).status).toBe(CODES.database);
+    failDocker(sandbox, 'stop', 'traefik');
+    expect((await backup()).status).toBe(CODES.volumes);
+    expect(fs.existsSync(old)).toBe(true);
+
+    fs.rmSync(path.join(sandbox.stateDir, 'fail', 'stop-traefik'));
+    fs.rmSync(path.join(sandbox.volumesDir, 'loki-data'), { recursive: true });
+    expect((await backup()).status).toBe(CODES.incomplete);
     expect(fs.existsSync(old)).toBe(true);
   });
 });
@@ -242,11 +247,23 @@ describe('failures', () => {
     expect(result.output).toContain('traefik would not start again');
   });
 
-  it('a failed database dump exits with the database code', async () => {
+  it('a failed database dump still archives everything else, skips retention, and exits with the database code', async () => {
+    const old = path.join(sandbox.localDir, 'mambo-backup-20250101T030000Z.tar.gz');
+    fs.writeFileSync(old, 'old');
+    ageFile(old, 30);
     failDocker(sandbox, 'pg_dump');
+
     const result = await backup();
+
     expect(result.status).toBe(CODES.database);
-    expect(result.output).toContain('pg_dump of database shop in container shop-postgres (volume shop-db) failed');
+    expect(result.output).toContain('pg_dump of database shop in container shop-postgres (volume shop-db) failed; carrying on');
+    expect(result.output).toContain("FAILED at step 'database dump: shop-db' (exit 11): database dump failed for shop-db");
+    expect(result.output).toContain('this run is incomplete; no archive is removed until a complete run');
+    const written = archives().filter((name) => name !== path.basename(old));
+    expect(written).toHaveLength(1);
+    expect(archiveEntries(written[0])).toEqual(expect.arrayContaining(['./volumes/grafana-data/grafana.db', './config/.env']));
+    expect(archiveEntries(written[0])).not.toContain('./dumps/shop-db.sql');
+    expect(fs.existsSync(old)).toBe(true);
   });
 
   it('a missing volume still produces an archive of the rest, with the incomplete code', async () => {
@@ -307,10 +324,18 @@ describe('notifications', () => {
         priority: 'high',
         tags: 'rotating_light,floppy_disk',
       });
-      expect(failure.body).toContain('Step: database dump: shop-db (exit 11)');
-      expect(failure.body).toContain('pg_dump of database shop in container shop-postgres');
-      expect(failure.body).toContain('Containers: every container this run stopped is running again');
+      expect(failure.body).toContain('Step: database dump: shop-db (exit 11). database dump failed for shop-db.');
+      expect(failure.body).toContain('The rest was archived; retention skipped.');
       expect(failure.body).toContain(`Log: ${sandbox.logFile}`);
+
+      // A failure that stops the run says whether the containers it stopped are running again.
+      fs.rmSync(path.join(sandbox.stateDir, 'fail', 'pg_dump'));
+      failDocker(sandbox, 'stop', 'traefik');
+      expect((await backup(model)).status).toBe(CODES.volumes);
+      const stopped = ntfy.messages[2];
+      expect(stopped).toMatchObject({ title: 'Backup FAILED on test-host: volume: traefik-acme', priority: 'high' });
+      expect(stopped.body).toContain('Step: volume: traefik-acme (exit 10). docker stop traefik failed.');
+      expect(stopped.body).toContain('Containers: every container this run stopped is running again.');
       expect(failed.output).not.toContain('tk_secret_token');
     } finally {
       await ntfy.close();
