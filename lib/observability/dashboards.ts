@@ -196,8 +196,8 @@ export function applicationMetricsDashboard(model: AppDashboardModel): RenderedD
     metricsQuery(`sum by (code) (rate(traefik_service_requests_total{service="${service}"}[$__rate_interval]))`, '{{code}}'),
   ]));
   builder.withPanel(timeSeriesPanel(ids, 'Latency', 's', [
-    metricsQuery(`histogram_quantile(0.5, sum by (le) (rate(traefik_service_request_duration_seconds_bucket{service="${service}"}[$__rate_interval])))`, 'p50'),
-    metricsQuery(`histogram_quantile(0.95, sum by (le) (rate(traefik_service_request_duration_seconds_bucket{service="${service}"}[$__rate_interval])))`, 'p95'),
+    metricsQuery(latencyQuantile(0.5, service), 'p50'),
+    metricsQuery(latencyQuantile(0.95, service), 'p95'),
   ]));
 
   builder.withRow(new dashboard.RowBuilder('Containers').id(ids.take()));
@@ -309,6 +309,11 @@ export function costsAndResourcesDashboard(model: CostsModel): RenderedDashboard
 /** All platform dashboards for a set of apps. */
 export function platformDashboards(costs: CostsModel, apps: readonly AppDashboardModel[] = []): RenderedDashboard[] {
   return [platformHealthDashboard(), costsAndResourcesDashboard(costs), ...apps.map(applicationMetricsDashboard)];
+}
+
+function latencyQuantile(quantile: number, service: string): string {
+  const buckets = `traefik_service_request_duration_seconds_bucket{service="${service}"}`;
+  return `histogram_quantile(${quantile}, sum by (le) (rate(${buckets}[$__rate_interval])))`;
 }
 
 /** Traefik service names come from config; keep them from breaking out of the label matcher. */
