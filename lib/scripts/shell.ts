@@ -188,6 +188,7 @@ export function tlsProbeFunction(): string {
 export function archivesPastRetentionFunction(): string {
   return `archives_past_retention() {
   local minutes=$(( LOCAL_RETENTION_DAYS * 24 * 60 )) name
+  [[ -d "\${LOCAL_DIR}" ]] || return 0
   while IFS= read -r name; do
     printf '%s\\n' "\${name}"
     [[ ! -e "\${LOCAL_DIR}/\${name}.sha256" ]] || printf '%s\\n' "\${name}.sha256"

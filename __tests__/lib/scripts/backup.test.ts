@@ -145,6 +145,14 @@ describe('a backup run', () => {
     expect(lifecycleCalls(sandbox)).toEqual([]);
     expect(hostState(sandbox)).toEqual(before);
   });
+
+  it('a dry run on a fresh host, before any backup directory exists, still prints the plan', async () => {
+    fs.rmSync(sandbox.localDir, { recursive: true });
+    const result = await backup(platformModel(sandbox), ['--dry-run']);
+    expect(result.status).toBe(0);
+    expect(result.output).toContain('local retention 7 days; would remove: nothing');
+    expect(fs.existsSync(sandbox.localDir)).toBe(false);
+  });
 });
 
 describe('local retention', () => {

@@ -98,6 +98,17 @@ describe('shellcheck', () => {
     expect(lines).toContain('set -Eeuo pipefail');
   });
 
+  it.each(Object.keys(scripts))('explains itself with --help, before checking any tool: %s', (name) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mambo-help-'));
+    const file = path.join(dir, name.split(' ')[0]);
+    fs.writeFileSync(file, scripts[name], { mode: 0o755 });
+    const result = spawnSync(file, ['--help'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage:\n {2}mambo-/);
+  });
+
   itWithTools('shellcheck')('finds nothing in any rendered script, at every severity', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mambo-shellcheck-'));
     try {
