@@ -9,12 +9,13 @@ import { Network } from '@cdktf/provider-docker/lib/network';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { Password } from '@cdktf/provider-random/lib/password';
 
-import { Colour, HealthcheckSpec, VolumeBackupPolicy } from '../lib/app-definition';
+import { AppAuth, Colour, HealthcheckSpec, VolumeBackupPolicy } from '../lib/app-definition';
 import { catalogImageRef } from '../lib/images';
 import { activationCommands, otherColour } from '../lib/release';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from '../lib/traefik';
 import { serviceLabels } from '../lib/traefik-labels';
 import { CompanionSpec } from '../lib/spec';
+import { SsoGate, ssoPolicyOf } from '../lib/sso';
 import { DockerHost, RegisteredVolume } from './docker-host';
 import { PlatformContainer, PlatformContainerProps, escapeTemplateSequences } from './platform-container';
 import { TraefikEdge } from './traefik-edge';
@@ -53,7 +54,9 @@ export interface PlatformAppProps {
   /** Middlewares defined outside the edge's own set (e.g. SSO forward-auth), full names. */
   readonly extraMiddlewares?: readonly string[];
   /** @default 'none' */
-  readonly auth?: 'none' | 'basic';
+  readonly auth?: AppAuth;
+  /** The environment's SSO, required when `auth` is `sso` or `sso-2fa`: it gets the app's hostnames and policy. */
+  readonly sso?: SsoGate;
   readonly metrics?: { readonly path: string; readonly port: number };
   /** Named volumes: name → path in the container; backed up with the container stopped. */
   readonly volumes?: Readonly<Record<string, string>>;
@@ -142,12 +145,18 @@ export class PlatformApp extends Construct {
     this.companions = companions;
 
     const middlewares = props.middlewares ?? DEFAULT_APP_MIDDLEWARES;
+    const ssoPolicy = ssoPolicyOf(props.auth ?? 'none');
+    if (ssoPolicy) {
+      if (!props.sso) throw new Error(`${this.node.path}: auth "${props.auth}" without an SSO; expected props.sso (the environment's AutheliaSso)`);
+      props.sso.protect(props.hostnames, ssoPolicy);
+    }
     const route = {
       name: props.name,
       hostnames: props.hostnames,
       port: props.port,
       middlewares,
-      extraMiddlewares: props.extraMiddlewares,
+      // Authentication first: nothing else runs for a request the SSO refuses.
+      extraMiddlewares: [...(ssoPolicy && props.sso ? [props.sso.middleware] : []), ...(props.extraMiddlewares ?? [])],
       basicAuth: props.auth === 'basic',
     };
 

@@ -31,13 +31,19 @@ export interface PlatformContainerProps {
   readonly secretEnv?: Readonly<Record<string, string>>;
   /** Files written into the container before it starts: path → content. A change replaces the container. */
   readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Secret files: path → a reference to a sensitive variable or a generated value, written readable by
+   * the container's root only (0400). For images that read secrets from files (`*_FILE` variables).
+   */
+  readonly secretFiles?: Readonly<Record<string, string>>;
   readonly volumes?: readonly { readonly volume: RegisteredVolume; readonly path: string; readonly readOnly?: boolean }[];
   /**
    * Host paths mounted into the container. Only for what must be shared with the host itself (the
    * Docker socket, /proc, /sys); never for config files, which go in `files`.
    */
   readonly hostMounts?: readonly { readonly hostPath: string; readonly path: string; readonly readOnly: boolean }[];
-  readonly networks: readonly { readonly network: Network; readonly aliases?: readonly string[] }[];
+  /** Networks to join; `ipv4Address` pins the container's address (e.g. the edge, trusted by address). */
+  readonly networks: readonly { readonly network: Network; readonly aliases?: readonly string[]; readonly ipv4Address?: string }[];
   readonly labels?: Readonly<Record<string, string>>;
   readonly healthcheck?: HealthcheckSpec;
   /** Ports published on the host. Only the edge publishes any (80 and 443). */
@@ -99,9 +105,12 @@ export class PlatformContainer extends Construct {
       privileged: props.privileged,
       pidMode: props.pidMode,
       labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
-      networksAdvanced: props.networks.map(({ network, aliases }) => ({ name: network.name, aliases: aliases && [...aliases] })),
+      networksAdvanced: props.networks.map(({ network, aliases, ipv4Address }) => ({ name: network.name, aliases: aliases && [...aliases], ipv4Address })),
       ports: props.publish?.map((port) => ({ internal: port.internal, external: port.external, protocol: port.protocol ?? 'tcp' })),
-      upload: Object.entries(props.files ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content) })),
+      upload: [
+        ...Object.entries(props.files ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content) })),
+        ...Object.entries(props.secretFiles ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content), permissions: '0400' })),
+      ],
       volumes: [
         ...(props.volumes ?? []).map(({ volume, path, readOnly }) => ({ volumeName: volume.volume.name, containerPath: path, readOnly })),
         ...(props.hostMounts ?? []).map(({ hostPath, path, readOnly }) => ({ hostPath, containerPath: path, readOnly })),

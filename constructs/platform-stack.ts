@@ -8,10 +8,16 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 
 import { backoffice } from '../apps/backoffice';
 import { describeOverflow } from '../lib/capacity';
+import { traefikAuthHostFiles, TRAEFIK_ACCESS_LOG, TRAEFIK_AUTH_JAIL } from '../lib/fail2ban';
+import { dnsNamesOf } from '../lib/policy';
 import { EnvironmentSpec, PLATFORM_NETWORKS } from '../lib/spec';
+import { SSO_MIDDLEWARE, pinnedEdgeAddress, ssoPolicyOf } from '../lib/sso';
+import { AutheliaSso, SSO_PORTAL_ROUTER_PREFIX, passwordHashVariable } from './authelia-sso';
 import { DockerHost } from './docker-host';
+import { Fail2banJail } from './fail2ban-jail';
 import { InfraStack } from './infra-stack';
 import { PlatformApp } from './platform-app';
+import { Policy } from './policy';
 import { TraefikEdge } from './traefik-edge';
 
 export interface PlatformStackProps {
@@ -29,6 +35,8 @@ export class PlatformStack extends TerraformStack {
   readonly hosts: Readonly<Record<string, DockerHost>>;
   readonly edges: Readonly<Record<string, TraefikEdge>>;
   readonly apps: Readonly<Record<string, PlatformApp>>;
+  /** Single sign-on, when the environment has an `sso` section. */
+  readonly sso?: AutheliaSso;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -44,8 +52,11 @@ export class PlatformStack extends TerraformStack {
       type: 'string',
       sensitive: true,
       nullable: false,
+      // Needed only when something uses basic auth; otherwise empty, and the basic-auth middleware admits nobody.
+      default: usesBasicAuth(environment) ? undefined : '',
       description: 'htpasswd lines (bcrypt, e.g. from `htpasswd -nbB admin <password>`) for the dashboards and apps behind basic auth',
     });
+    const dashboards = environment.sso?.dashboards ?? 'basic';
 
     const hostnameOf = (service: string) => environment.hostnames.filter((hostname) => hostname.service === service).map((hostname) => hostname.fqdn);
 
@@ -79,14 +90,53 @@ export class PlatformStack extends TerraformStack {
           rateLimits: environment.edge.rateLimits,
           domains: environment.domains,
           corsOrigins: environment.corsOrigins,
+          // SSO answers the primary edge only (over its web network).
+          ...(isPrimary && environment.sso ? {
+            extraDynamicConfig: { sso: AutheliaSso.middlewareConfig() },
+            dashboardMiddlewares: ssoPolicyOf(dashboards) ? [SSO_MIDDLEWARE] : undefined,
+          } : {}),
+          webAddress: pinnedEdgeAddress(environment.networks.subnets.web),
+        });
+
+        // Addresses that keep failing authentication at this edge are banned (never loopback, the platform's own
+        // Docker networks, or the operators' SSH networks).
+        new Fail2banJail(this, `fail2ban-${hostSpec.name}`, {
+          host,
+          jail: TRAEFIK_AUTH_JAIL,
+          files: traefikAuthHostFiles({
+            ignore: [environment.networks.pool, ...environment.ssh.allowedCidrs.filter((cidr) => !/\/0$/.test(cidr))],
+            portalRouterPrefix: SSO_PORTAL_ROUTER_PREFIX,
+          }),
+          logFile: TRAEFIK_ACCESS_LOG,
         });
       }
     }
     this.hosts = hosts;
     this.edges = edges;
 
-    const apps: Record<string, PlatformApp> = {};
     const primary = environment.primaryHost.name;
+    if (environment.sso) {
+      const sso = environment.sso;
+      this.sso = new AutheliaSso(this, 'sso', {
+        host: hosts[primary],
+        edge: edges[primary],
+        cookies: sso.cookies,
+        users: sso.users.map((user) => ({ ...user, passwordHash: passwordHashVariable(this, user.passwordHashVariable, user.name).stringValue })),
+        defaultPolicy: sso.defaultPolicy,
+        smtp: sso.smtp && {
+          address: sso.smtp.address,
+          sender: sso.smtp.sender,
+          username: sso.smtp.usernameVariable ? sensitiveVariable(this, sso.smtp.usernameVariable, 'SMTP login of the SSO notifier') : undefined,
+          password: sensitiveVariable(this, sso.smtp.passwordVariable, 'SMTP password of the SSO notifier'),
+          egressNetwork: hosts[primary].network('edge'),
+        },
+        session: sso.session,
+      });
+      const dashboardPolicy = ssoPolicyOf(dashboards);
+      if (dashboardPolicy) this.sso.protect(hostnameOf('platform.traefik'), dashboardPolicy);
+    }
+
+    const apps: Record<string, PlatformApp> = {};
     // Platform links only: listing apps here would replace the backoffice whenever an app changes.
     const links = [
       { label: 'Grafana', url: `https://${hostnameOf('platform.grafana')[0]}`, note: 'metrics, logs and alerts' },
@@ -105,7 +155,9 @@ export class PlatformStack extends TerraformStack {
       cpus: office.cpus,
       healthcheck: office.healthcheck,
       middlewares: office.middlewares,
-      auth: office.auth === 'basic' ? 'basic' : 'none',
+      // A dashboard like the others: protected as `sso.dashboards` says, basic auth without SSO.
+      auth: environment.sso ? dashboards : office.auth ?? 'basic',
+      sso: this.sso,
       files: office.files,
     });
 
@@ -132,6 +184,7 @@ export class PlatformStack extends TerraformStack {
         healthcheck: app.healthcheck,
         middlewares: app.middlewares,
         auth: app.auth,
+        sso: this.sso,
         metrics: app.metrics,
         volumes: app.volumes,
         files: app.files,
@@ -147,5 +200,16 @@ export class PlatformStack extends TerraformStack {
     for (const host of Object.values(hosts)) {
       this.node.addValidation({ validate: () => (host.memoryBudget().fits ? [] : [describeOverflow(host.memoryBudget())]) });
     }
+
+    Policy.enforce(this, { dnsNames: dnsNamesOf(environment) });
   }
+}
+
+/** Whether anything in the environment asks for basic auth (and so needs the htpasswd variable). */
+function usesBasicAuth(environment: EnvironmentSpec): boolean {
+  return (environment.sso?.dashboards ?? 'basic') === 'basic' || environment.apps.some((app) => app.auth === 'basic');
+}
+
+function sensitiveVariable(scope: Construct, name: string, description: string): string {
+  return new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
 }

@@ -5,6 +5,7 @@
 import { Construct } from 'constructs';
 import { Network } from '@cdktf/provider-docker/lib/network';
 
+import { TRAEFIK_ACCESS_LOG, TRAEFIK_ACCESS_LOG_DIR } from '../lib/fail2ban';
 import { catalogImageRef } from '../lib/images';
 import { EdgeModel, RateLimitTier, renderTraefikDynamic, renderTraefikStatic } from '../lib/traefik';
 import { RouteModel, traefikLabels } from '../lib/traefik-labels';
@@ -34,6 +35,18 @@ export interface TraefikEdgeProps {
   readonly corsOrigins?: readonly string[];
   /** Middlewares defined by other parts (e.g. SSO), keyed by name, added to the dynamic config. */
   readonly extraDynamicConfig?: Readonly<Record<string, string>>;
+  /** Middlewares that protect the dashboard instead of basic auth, e.g. SSO's forward-auth. @default basic auth */
+  readonly dashboardMiddlewares?: readonly string[];
+  /**
+   * The edge's fixed address on the web network, for services that trust the edge by address (Grafana's
+   * auth proxy accepts identity headers only from it). @default an address Docker assigns
+   */
+  readonly webAddress?: string;
+  /**
+   * Where the access log goes: a file in TRAEFIK_ACCESS_LOG_DIR on the host, which fail2ban reads, or stdout.
+   * @default 'host'
+   */
+  readonly accessLog?: 'host' | 'stdout';
   /**
    * Memory limit. Traefik's resident set on a small host with a few dozen routers stays near 60–90 MiB;
    * 128 MiB leaves room for TLS handshakes in bursts.
@@ -57,6 +70,10 @@ export class TraefikEdge extends Construct {
   readonly metricsTarget: string;
   readonly staticConfig: string;
   readonly dynamicConfig: string;
+  /** The edge's fixed address on the web network, when pinned. */
+  readonly webAddress?: string;
+  /** The access log on the host, when it is written there (for fail2ban). */
+  readonly accessLogFile?: string;
 
   constructor(scope: Construct, id: string, props: TraefikEdgeProps) {
     super(scope, id);
@@ -94,7 +111,10 @@ export class TraefikEdge extends Construct {
       corsOrigins: props.corsOrigins ?? [],
       domains: props.domains,
       internalPort: INTERNAL_PORT,
+      accessLogFile: (props.accessLog ?? 'host') === 'host' ? TRAEFIK_ACCESS_LOG : undefined,
     };
+    this.accessLogFile = model.accessLogFile;
+    this.webAddress = props.webAddress;
     this.staticConfig = renderTraefikStatic(model);
     this.dynamicConfig = renderTraefikDynamic(model);
 
@@ -103,7 +123,7 @@ export class TraefikEdge extends Construct {
     this.metricsTarget = `traefik:${INTERNAL_PORT}`;
 
     const dashboardLabels = props.dashboardHostname
-      ? traefikLabels(dashboardRoute(props.dashboardHostname, props.webNetwork.name))
+      ? traefikLabels(dashboardRoute(props.dashboardHostname, props.webNetwork.name, props.dashboardMiddlewares))
       : {};
 
     this.traefik = new PlatformContainer(this, 'traefik', {
@@ -120,9 +140,11 @@ export class TraefikEdge extends Construct {
         [BASIC_AUTH_FILE]: props.basicAuthUsers,
       },
       volumes: [{ volume: acme, path: ACME_DIR }],
+      // A directory, not a file: Traefik creates access.log in it and logrotate truncates it in place.
+      hostMounts: this.accessLogFile ? [{ hostPath: TRAEFIK_ACCESS_LOG_DIR, path: TRAEFIK_ACCESS_LOG_DIR, readOnly: false }] : undefined,
       networks: [
         { network: props.egressNetwork },
-        { network: props.webNetwork, aliases: ['traefik'] },
+        { network: props.webNetwork, aliases: ['traefik'], ipv4Address: props.webAddress },
         { network: props.socketNetwork },
       ],
       publish: [{ internal: 80, external: 80 }, { internal: 443, external: 443 }],
@@ -142,14 +164,15 @@ export class TraefikEdge extends Construct {
   }
 }
 
-function dashboardRoute(hostname: string, webNetwork: string): RouteModel {
+function dashboardRoute(hostname: string, webNetwork: string, protection?: readonly string[]): RouteModel {
   return {
     name: 'traefik-dashboard',
     hostnames: [hostname],
     port: 8080,
     webNetwork,
     middlewares: ['rate-strict', 'security-headers'],
-    basicAuth: true,
+    basicAuth: protection === undefined || protection.length === 0,
+    extraMiddlewares: protection,
     service: 'api@internal',
   };
 }

@@ -168,7 +168,8 @@ const ssoSchema = z.strictObject({
     sender: z.string().regex(/^([^<>\n]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'expected a sender such as "Mambo <auth@example.com>"'),
     /** The SMTP login. @default no login */
     usernameEnv: tfVarEnv.optional(),
-    passwordEnv: tfVarEnv.default('TF_VAR_sso_smtp_password'),
+    /** @default TF_VAR_sso_smtp_password */
+    passwordEnv: tfVarEnv.optional(),
   }).optional(),
   session: z.strictObject({
     expiration: ssoDuration.default('1h'),

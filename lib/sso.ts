@@ -1,6 +1,8 @@
 // Single sign-on as the platform sees it, independent of Authelia's file formats: who signs in, which
 // hostnames need which factors, where the portal is, and which sensitive variables feed the secrets.
 
+import * as ipaddr from 'ipaddr.js';
+
 import { AppAuth } from './app-definition';
 import { SsoConfig } from './config-schema';
 
@@ -56,14 +58,19 @@ export function defaultPasswordHashVariable(user: string): string {
   return `sso_user_${user.replace(/[.-]/g, '_')}_password_hash`;
 }
 
-export function resolveSso(config: SsoConfig, portalLabel: string, domains: readonly string[]): SsoSpec {
+/**
+ * `cookieDomains` are the domains the environment's hostnames live under (for a staging environment,
+ * `staging.example.com`), so two environments never share a session. `variablePrefix` prefixes the
+ * default variable names (`staging_`), so one TF_VAR_ never feeds two environments.
+ */
+export function resolveSso(config: SsoConfig, portalLabel: string, cookieDomains: readonly string[], variablePrefix = ''): SsoSpec {
   return {
     users: Object.entries(config.users).map(([name, user]) => ({
       name,
       displayName: user.displayName,
       email: user.email,
       groups: user.groups,
-      passwordHashVariable: user.passwordHashEnv ? variableOf(user.passwordHashEnv) : defaultPasswordHashVariable(name),
+      passwordHashVariable: user.passwordHashEnv ? variableOf(user.passwordHashEnv) : `${variablePrefix}${defaultPasswordHashVariable(name)}`,
     })),
     dashboards: config.dashboards,
     defaultPolicy: config.defaultPolicy,
@@ -71,10 +78,10 @@ export function resolveSso(config: SsoConfig, portalLabel: string, domains: read
       address: config.smtp.address,
       sender: config.smtp.sender,
       usernameVariable: config.smtp.usernameEnv && variableOf(config.smtp.usernameEnv),
-      passwordVariable: variableOf(config.smtp.passwordEnv),
+      passwordVariable: config.smtp.passwordEnv ? variableOf(config.smtp.passwordEnv) : `${variablePrefix}sso_smtp_password`,
     },
     session: config.session,
-    cookies: domains.map((domain) => ({ domain, portal: `${portalLabel}.${domain}` })),
+    cookies: cookieDomains.map((domain) => ({ domain, portal: `${portalLabel}.${domain}` })),
   };
 }
 
@@ -83,4 +90,25 @@ export function ssoPolicyOf(auth: AppAuth): 'one_factor' | 'two_factor' | undefi
   if (auth === 'sso') return 'one_factor';
   if (auth === 'sso-2fa') return 'two_factor';
   return undefined;
+}
+
+/** What an app or dashboard needs from the environment's SSO: the middleware to name, and a rule for its hostnames. */
+export interface SsoGate {
+  /** The forward-auth middleware's full name, first in the router's chain. */
+  readonly middleware: string;
+  /** Requires `policy` for `hostnames` (Authelia access control rules). */
+  protect(hostnames: readonly string[], policy: 'one_factor' | 'two_factor'): void;
+}
+
+/**
+ * The edge's fixed address on the web network: the subnet's last host address, away from the low
+ * addresses Docker hands out first. Grafana's auth proxy trusts identity headers from it alone.
+ */
+export function pinnedEdgeAddress(webSubnet: string): string {
+  const [address, prefix] = ipaddr.parseCIDR(webSubnet);
+  if (address.kind() !== 'ipv4' || prefix > 30) throw new Error(`web subnet ${webSubnet}: expected an IPv4 subnet of /30 or larger`);
+  const bytes = (address as ipaddr.IPv4).toByteArray();
+  const value = ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
+  const last = ((value >>> 0) | (2 ** (32 - prefix) - 1)) - 1;
+  return [24, 16, 8, 0].map((shift) => (last >>> shift) & 255).join('.');
 }

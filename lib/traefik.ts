@@ -46,6 +46,8 @@ export interface EdgeModel {
   readonly domains: readonly string[];
   /** Port of the internal entrypoint that serves ping and metrics; never published. */
   readonly internalPort: number;
+  /** Write the access log to this file (a host directory fail2ban reads) instead of stdout. */
+  readonly accessLogFile?: string;
 }
 
 export const INTERNAL_ENTRYPOINT = 'internal';
@@ -55,6 +57,7 @@ export function renderTraefikStatic(model: EdgeModel): string {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     log: { level: 'INFO', format: 'json' },
     accessLog: {
+      ...(model.accessLogFile ? { filePath: model.accessLogFile } : {}),
       format: 'json',
       // Keep the user agent for fail2ban and debugging; drop the rest (cookies, auth headers).
       fields: { defaultMode: 'keep', headers: { defaultMode: 'drop', names: { 'User-Agent': 'keep' } } },

@@ -46,9 +46,12 @@ describe('the default platform stack', () => {
 
     it('gets its config as uploaded content, never as a bind-mounted file', () => {
       expect(traefik.upload.map((upload: any) => upload.file)).toEqual([
-        '/etc/traefik/traefik.yml', '/etc/traefik/dynamic/platform.yml', '/etc/traefik/basic-auth.htpasswd',
+        '/etc/traefik/traefik.yml', '/etc/traefik/dynamic/platform.yml', '/etc/traefik/dynamic/sso.yml', '/etc/traefik/basic-auth.htpasswd',
       ]);
-      expect(traefik.volumes.filter((volume: any) => volume.host_path)).toEqual([]);
+      // The one host path is the access log's directory, which fail2ban reads on the host.
+      expect(traefik.volumes.filter((volume: any) => volume.host_path)).toEqual([
+        { host_path: '/var/log/traefik', container_path: '/var/log/traefik', read_only: false },
+      ]);
     });
 
     it('keeps the basic-auth users in a sensitive variable', () => {
@@ -58,7 +61,8 @@ describe('the default platform stack', () => {
     });
 
     it('keeps certificates on the ACME volume', () => {
-      expect(traefik.volumes).toEqual([expect.objectContaining({ container_path: '/acme', volume_name: expect.stringContaining('docker_volume.') })]);
+      expect(traefik.volumes.filter((volume: any) => volume.volume_name))
+        .toEqual([expect.objectContaining({ container_path: '/acme', volume_name: expect.stringContaining('docker_volume.') })]);
     });
 
     it('has memory and CPU limits, a restart policy and a ping healthcheck', () => {
@@ -67,11 +71,11 @@ describe('the default platform stack', () => {
       expect(traefik.security_opts).toEqual(['no-new-privileges:true']);
     });
 
-    it('serves its dashboard on its own hostname behind basic auth', () => {
+    it('serves its dashboard on its own hostname behind SSO', () => {
       const labels = labelsOf(traefik);
       expect(labels['traefik.http.routers.traefik-dashboard.rule']).toBe('Host(`traefik.mambo-cloud.example`)');
       expect(labels['traefik.http.routers.traefik-dashboard.service']).toBe('api@internal');
-      expect(labels['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/^basic-auth@file,/);
+      expect(labels['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/^sso@file,/);
     });
   });
 
@@ -174,9 +178,9 @@ describe('the default platform stack', () => {
     expect(containerNamed(config, `${PREFIX}-git`).must_run).toBe(true);
   });
 
-  it('serves the backoffice behind basic auth with its page uploaded', () => {
+  it('serves the backoffice behind SSO with its page uploaded', () => {
     const backoffice = containerNamed(platformConfig, `${PREFIX}-backoffice`);
-    expect(labelsOf(backoffice)['traefik.http.routers.backoffice.middlewares']).toMatch(/^basic-auth@file,/);
+    expect(labelsOf(backoffice)['traefik.http.routers.backoffice.middlewares']).toMatch(/^sso@file,/);
     expect(backoffice.upload.map((upload: any) => upload.file)).toContain('/usr/share/nginx/html/index.html');
     expect(backoffice.capabilities).toEqual({ drop: ['ALL'] });
   });
