@@ -58,7 +58,8 @@ export class InfraStack extends TerraformStack {
         deleteProtection: host.protection.delete,
         rebuildProtection: host.protection.rebuild,
         ipv6: host.ipv6,
-        labels: { ...labels, host: host.name, ...host.labels },
+        // The platform's own labels last: config cannot override them.
+        labels: { ...host.labels, ...labels, host: host.name },
         privateNetwork: privateNetwork && { ...privateNetwork, ip: host.privateIp },
         placementGroup,
         // The host's own served name (`main.<domain>`, or `main.staging.<domain>` in staging).
@@ -87,7 +88,7 @@ export class InfraStack extends TerraformStack {
   private dns(environment: EnvironmentSpec, hosts: Record<string, HetznerArmHost>, labels: Record<string, string>) {
     const zones: Record<string, DnsZone> = {};
     for (const domain of environment.domains) {
-      const props = { domain, ttl: environment.dns.ttl, labels };
+      const props = { domain, ttl: environment.dns.ttl, labels, deleteProtection: environment.dns.deleteProtection };
       // A zone two environments share is created by one of them (spec: managedZones); the other adds records.
       zones[domain] = environment.managedZones.includes(domain)
         ? new DnsZone(this, `zone-${domain}`, props)

@@ -219,6 +219,8 @@ export const environmentSchema = z.strictObject({
      */
     manageZones: z.union([z.boolean(), z.array(domain)], { error: 'expected true, false or a list of the environment\'s domains' }).optional(),
     ttl: z.int().min(60).max(86400).default(300),
+    /** Delete protection on the zones this environment creates; switch off before a destroy. */
+    deleteProtection: z.boolean().default(true),
     /** A/AAAA records at the apex of every domain, pointing at the primary host. */
     apex: z.boolean().default(true),
     records: z.array(extraRecordSchema).default([]),

@@ -139,7 +139,7 @@ export function resolvePlatform(
   const warnings: string[] = [];
   const defaulted = withEnvironmentDefaults(config.environments, fail);
   const environments = Object.entries(defaulted).map(([name, environment]) =>
-    resolveEnvironment(name, environment, fail, warnings, appDefinitions));
+    resolveEnvironment(config.project, name, environment, fail, warnings, appDefinitions));
   // Environments share zones but never a DNS name, and share secrets only when the config says so.
   checkRecordsApart(environments, fail);
   const explicitPrefixes = new Set(Object.keys(config.environments).filter((name) => config.environments[name].variablePrefix !== undefined));
@@ -148,7 +148,7 @@ export function resolvePlatform(
 }
 
 function resolveEnvironment(
-  name: string, environment: DefaultedEnvironmentConfig, fail: ConfigFailure, warnings: string[], appDefinitions: Readonly<Record<string, AppDefinition>>,
+  projectName: string, name: string, environment: DefaultedEnvironmentConfig, fail: ConfigFailure, warnings: string[], appDefinitions: Readonly<Record<string, AppDefinition>>,
 ): EnvironmentSpec {
   const at = (...rest: PropertyKey[]) => ['environments', name, ...rest];
 
@@ -156,6 +156,19 @@ function resolveEnvironment(
   if (duplicateDomain) throw fail(at('domains'), `"${duplicateDomain}" twice`, 'expected each domain once');
 
   const hosts = Object.entries(environment.hosts).map(([hostName, host]) => resolveHost(hostName, host, environment, at, fail));
+  for (const host of hosts) {
+    const longest = `${projectName}-${name}-${host.name}-firewall`;
+    if (longest.length > 63) {
+      throw fail(at('hosts', host.name), `names such as "${longest}" (${longest.length} characters)`,
+        'expected project, environment and host names short enough for Hetzner names of at most 63 characters');
+    }
+  }
+  environment.ssh.keys.forEach((key, index) => {
+    const first = environment.ssh.keys.findIndex((other) => other.name === key.name || other.publicKey.split(' ')[1] === key.publicKey.split(' ')[1]);
+    if (first !== index) {
+      throw fail(at('ssh', 'keys', index), `the same key name or key as ssh.keys[${first}]`, 'expected each key once, under its own name (Hetzner refuses duplicates)');
+    }
+  });
 
   for (const cidr of environment.ssh.allowedCidrs) {
     if (ipaddr.parseCIDR(cidr)[1] === 0) {
@@ -206,9 +219,47 @@ function resolveEnvironment(
     return { ...resolved, hostnames: hostnames.filter((hostname) => hostname.service === `app.${appName}`) };
   });
 
+  checkRecordSets(environment, hostnames, at, fail);
+
   const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, environment.domains);
   const { apps: _apps, networks: _networks, sso: _sso, ...rest } = environment;
   return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, corsOrigins: environment.edge.corsOrigins };
+}
+
+/**
+ * DNS record sets are one per zone, name and type, and a CNAME stands alone: check the records the
+ * hostnames, the apex and the extra records will make, so a clash is a config error with its path.
+ */
+function checkRecordSets(
+  environment: EnvironmentConfig, hostnames: readonly ServedHostname[], at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
+): void {
+  const sets = new Map<string, { types: Map<string, string> }>();
+  const add = (zone: string, recordName: string, type: string, what: string, where: PropertyKey[]) => {
+    const key = `${zone}|${recordName.toLowerCase()}`;
+    const set = sets.get(key) ?? { types: new Map<string, string>() };
+    const existing = set.types.get(type);
+    if (existing) {
+      throw fail(where, `a ${type} record for "${recordName}" in ${zone}, which ${existing} makes already`, 'expected each name and type once (several values go in one record)');
+    }
+    const cname = set.types.get('CNAME');
+    if ((type === 'CNAME' && set.types.size > 0) || cname) {
+      const other = type === 'CNAME' ? [...set.types.values()][0] : cname;
+      throw fail(where, `a ${type} record for "${recordName}" in ${zone} beside the records ${other} makes`, 'expected a CNAME to be the only record of its name');
+    }
+    set.types.set(type, what);
+    sets.set(key, set);
+  };
+
+  for (const hostname of hostnames) add(hostname.zone, hostname.recordName, 'A', hostname.service, [...hostname.configPath]);
+  if (environment.dns.apex) {
+    for (const domain of environment.domains) {
+      if (!sets.get(`${domain}|@`)?.types.has('A')) add(domain, '@', 'A', 'dns.apex', at('dns', 'apex'));
+    }
+  }
+  environment.dns.records.forEach((record, index) => {
+    const type = record.type === 'AAAA' ? 'A' : record.type;
+    add(record.zone ?? environment.domains[0], record.name, type, `dns.records[${index}]`, at('dns', 'records', index));
+  });
 }
 
 function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure): NetworkPlan {
