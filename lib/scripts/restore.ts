@@ -42,7 +42,7 @@ export function renderRestoreScript(input: BackupModel): string {
       '        volumes-only  volumes and databases',
       '        configs-only  configuration directory and extra paths',
       `SOURCE  latest, a run time such as 20250101T030000Z, an archive name in ${model.localDir},`,
-      '        a path to an archive (its .sha256 beside it), or remote:latest / remote:SNAPSHOT_ID',
+      "        a path to an archive (its .sha256 beside it), remote:SNAPSHOT_ID, or remote:latest (this host's newest)",
       '--dry-run      verify the source and show what would change; change nothing',
       '--yes          do not ask for confirmation (needed when not on a terminal)',
       '--volume NAME  restore only this volume (repeatable); configuration is then left alone',
@@ -193,6 +193,8 @@ unpack_archive() {
 fetch_snapshot() {
   local id=$1 found output restored short
   local -a filter=(--tag "\${RESTIC_TAG}")
+  # "latest" means this host's newest: a repository may also hold another environment's snapshots.
+  [[ "\${id}" != latest ]] || filter+=(--host "$(uname -n)")
   step 'remote restore' ${E.remoteRestore}
   [[ -n "\${REMOTE_KIND}" ]] || fail ${E.notFound} "this platform has no remote repository configured"
   remote_environment
@@ -200,7 +202,7 @@ fetch_snapshot() {
   found=$(restic "\${RESTIC_OPTIONS[@]}" snapshots --json "\${filter[@]}" "\${id}" 2>"\${WORK}/restic.err") ||
     fail ${E.remoteRestore} "could not read snapshots from \${RESTIC_REPOSITORY_URL}: $(tail -n 1 "\${WORK}/restic.err")"
   [[ "\${found}" != '[]' && -n "\${found}" ]] ||
-    fail ${E.notFound} "there is no snapshot \${id} tagged \${RESTIC_TAG} in \${RESTIC_REPOSITORY_URL}; see what there is with: $0 list"
+    fail ${E.notFound} "there is no snapshot \${id} (\${filter[*]}) in \${RESTIC_REPOSITORY_URL}; see what there is with: $0 list, then use remote:ID"
   short=$(grep -o '"short_id":"[0-9a-f]*"' <<<"\${found}" | tail -n 1 | cut -d '"' -f 4)
   SOURCE_LABEL="snapshot \${short:-\${id}} in \${RESTIC_REPOSITORY_URL}"
   output=$(restic "\${RESTIC_OPTIONS[@]}" restore "\${short:-\${id}}" --target "\${WORK}/restic" 2>&1) ||

@@ -110,7 +110,22 @@ describe('a real restic repository', () => {
 
     const missing = await runScript(sandbox, 'mambo-restore', renderRestoreScript(model), ['full', 'remote:deadbeef', '--yes']);
     expect(missing.status).toBe(CODES.notFound);
-    expect(missing.output).toContain('there is no snapshot deadbeef tagged mambo-platform');
+    expect(missing.output).toContain('there is no snapshot deadbeef (--tag mambo-platform) in');
+  });
+
+  itWithTools('restic')('remote:latest is the newest snapshot of this host, not of another environment sharing the repository', async () => {
+    const model = localRemote();
+    expect((await runScript(sandbox, 'mambo-backup', renderBackupScript(model))).status).toBe(0);
+    const other = path.join(sandbox.root, 'staging-data');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'MANIFEST.sha256'), '');
+    restic(['backup', '--tag', 'mambo-platform', '--host', 'staging-host', other]);
+    const ours = snapshots().find((snapshot) => !JSON.stringify(snapshot).includes('staging-host'))!;
+
+    const result = await runScript(sandbox, 'mambo-restore', renderRestoreScript(model), ['configs-only', 'remote:latest', '--dry-run']);
+
+    expect(result.status).toBe(0);
+    expect(result.output).toContain(`restore configs-only from snapshot ${ours.short_id} in ${repository}`);
   });
 
   itWithTools('restic')('forgets and prunes exactly the platform snapshots older than the remote retention', async () => {
