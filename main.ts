@@ -3,17 +3,19 @@
 // succeeded, so a bad config leaves one error line, a non-zero exit and the old output untouched
 // (and Terraform's own files in the stack directories, such as lock files, are kept).
 
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { App } from 'cdktf';
 
 import { APP_DEFINITIONS } from './apps';
 import { buildPlatform } from './constructs/platform-app-builder';
+import { buildReportModel } from './constructs/platform-report';
 import { PlatformStack } from './constructs/platform-stack';
 import { describeBudget } from './lib/capacity';
 import { configFileFrom, loadPlatformFile } from './lib/config';
 import { ConfigError } from './lib/config-error';
+import { renderPlatformReport, summarizeReport } from './lib/report';
 
 function main(): void {
   const file = configFileFrom(process.argv, process.env);
@@ -29,6 +31,11 @@ function main(): void {
     const stacks = buildPlatform(app, spec);
     app.synth();
 
+    // The report sits beside the stacks it describes, written before anything reaches cdktf.out.
+    const stackJson = (id: string) => JSON.parse(readFileSync(path.join(scratch!, 'stacks', id, 'cdk.tf.json'), 'utf8'));
+    const report = buildReportModel(spec, stacks, path.relative(process.cwd(), file) || file, stackJson);
+    writeFileSync(path.join(scratch, 'PLATFORM.md'), renderPlatformReport(report));
+
     cpSync(scratch, outdir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
     scratch = undefined;
@@ -38,6 +45,7 @@ function main(): void {
         for (const host of Object.values(stack.hosts)) console.log(`Memory budget, ${stack.node.id}: ${describeBudget(host.memoryBudget())}`);
       }
     }
+    for (const line of summarizeReport(report, path.join(outdir, 'PLATFORM.md'))) console.log(line);
   } catch (error) {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // Config errors and construct errors both name what is wrong and where; a stack trace adds nothing.

@@ -33,8 +33,15 @@ describe('npm run synth on the default platform.yaml', () => {
   it('succeeds and says what it built', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/Synthesized 2 stack\(s\) from .*platform\.yaml into .*: production-infra, production-platform/);
+    expect(result.stdout).toMatch(/Synthesized 4 stack\(s\) from .*platform\.yaml into .*: production-infra, production-platform, staging-infra, staging-platform/);
     expect(result.stdout).toMatch(/Memory budget, production-platform: host main \(cax11\): \d+ MiB of \d+ MiB limit/);
+  });
+
+  it('writes the platform report beside the stacks and prints its summary', () => {
+    const report = readFileSync(path.join(result.outdir, 'PLATFORM.md'), 'utf8');
+    expect(report).toContain('```mermaid\nflowchart LR');
+    expect(result.stdout).toContain(`Platform report: ${path.join(result.outdir, 'PLATFORM.md')}`);
+    expect(result.stdout).toMatch(/ {2}production \(production\): 1 host\(s\), \d+ containers, \d+ URLs \(\d+ protected\), 14 alert rules/);
   });
 
   it('writes production-infra with the cax11 server, firewall, ssh key, zones and a record set per hostname', () => {
