@@ -221,7 +221,9 @@ function resolveEnvironment(
 
   checkRecordSets(environment, hostnames, at, fail);
 
-  const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, environment.domains);
+  // Cookies and portals live under the environment's root: staging's session never reaches production's names.
+  const roots = environment.domains.map((domain) => environmentRoot(domain, environment.hostnameSuffix));
+  const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, roots);
   const { apps: _apps, networks: _networks, sso: _sso, ...rest } = environment;
   return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, corsOrigins: environment.edge.corsOrigins };
 }
