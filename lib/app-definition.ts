@@ -98,6 +98,12 @@ export interface AppDefinition {
   readonly user?: string;
   /** Release strategy. @default replace the container in place */
   readonly release?: BlueGreenRelease;
+  /** A critical app is never updated behind Terraform's back (Watchtower leaves it alone). @default true */
+  readonly critical?: boolean;
+  /** Watchtower replaces the container when the image behind its tag changes; needs `critical: false`. @default false */
+  readonly autoUpdate?: boolean;
+  /** `image` is a path in the environment's private registry: `shop:1.4.0` → registry.<domain>/shop:1.4.0. @default false */
+  readonly privateRegistry?: boolean;
   /** Keep all capabilities (some images need to bind low ports or chown). @default false: all dropped but the few images need */
   readonly keepCapabilities?: boolean;
 }

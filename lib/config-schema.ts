@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
 import { APP_AUTH_MODES } from './app-definition';
 import { environmentOperationsShape } from './environment-schema';
+import { servicesSchema } from './optional-services';
 import { EDGE_MIDDLEWARES } from './traefik';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -138,6 +139,12 @@ const appSchema = z.strictObject({
     green: z.string().optional(),
     keepIdleFor: duration.optional(),
   }).optional(),
+  /** A critical app is never updated behind Terraform's back. @default true */
+  critical: z.boolean().optional(),
+  /** Watchtower replaces the container when the image behind its tag changes; non-critical apps only. @default false */
+  autoUpdate: z.boolean().optional(),
+  /** `image` is a path in the environment's private registry (`shop:1.4.0`). @default false */
+  privateRegistry: z.boolean().optional(),
 });
 
 /** `TF_VAR_<name>`: the environment variable that feeds the sensitive Terraform variable `<name>`. */
@@ -248,6 +255,8 @@ export const environmentSchema = z.strictObject({
   }).prefault({}),
   /** Single sign-on with Authelia. Omitted: no SSO, and the dashboards use basic auth. */
   sso: ssoSchema.optional(),
+  /** Optional services, each off by default: watchtower, portainer, registry, uptime (see optional-services.ts). */
+  services: servicesSchema,
   /** Tier, hostname suffix, variable prefix, state backend, docker access: see environment-schema.ts. */
   ...environmentOperationsShape,
 });

@@ -13,6 +13,7 @@ import {
 } from './environments';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
+import { RegistrySpec, ServicesSpec, appUpdatePolicy, resolveWatchedServices, serveServices, withPrivateRegistry } from './optional-services';
 import { SSO_PORTAL_SERVICE, SsoSpec, resolveSso, ssoPolicyOf } from './sso';
 import { SubnetError, planSubnets } from './subnets';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from './traefik';
@@ -24,7 +25,9 @@ export interface PlatformSpec {
   readonly warnings: readonly string[];
 }
 
-export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso'> {
+export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso' | 'services'> {
+  /** The optional services switched on (lib/optional-services.ts); each is undefined when off. */
+  readonly services: ServicesSpec;
   /** Single sign-on, when the environment has an `sso` section. */
   readonly sso?: SsoSpec;
   readonly name: string;
@@ -93,6 +96,10 @@ export interface AppSpec {
   readonly subnet: string;
   readonly user?: string;
   readonly keepCapabilities: boolean;
+  /** Never updated behind Terraform's back. */
+  readonly critical: boolean;
+  /** Watchtower may replace the container when the image behind its tag changes. */
+  readonly autoUpdate: boolean;
   /** Blue/green: the image of each colour (`image` is the live colour's). */
   readonly release?: Required<Pick<BlueGreenRelease, 'live' | 'keepIdleFor'>> & { readonly images: Partial<Record<'blue' | 'green', string>> };
 }
@@ -207,6 +214,9 @@ function resolveEnvironment(
     }
     serve(label, `platform.${service}`, primaryHost.name, at('platformHostnames', service));
   }
+  const { registry, portainer } = serveServices(environment.services, {
+    variablePrefix: environment.variablePrefix, primaryHost: primaryHost.name, hasSso: environment.sso !== undefined,
+  }, serve, () => hostnames, at, fail);
   // Each host's own name (`main.example.com`): what its reverse DNS points back to.
   for (const host of hosts) {
     serve(host.name, `host.${host.name}`, host.name, at('hosts', host.name));
@@ -214,7 +224,7 @@ function resolveEnvironment(
 
   const networks = planNetworks(environment, at, fail);
   const apps = Object.entries(environment.apps).map(([appName, app]) => {
-    const resolved = resolveApp(appName, app, environment, hosts, networks, appDefinitions, at, fail);
+    const resolved = resolveApp(appName, app, environment, hosts, networks, appDefinitions, registry, at, fail);
     app.hostnames.forEach((label, index) => serve(label, `app.${appName}`, resolved.host, at('apps', appName, 'hostnames', index)));
     return { ...resolved, hostnames: hostnames.filter((hostname) => hostname.service === `app.${appName}`) };
   });
@@ -224,8 +234,10 @@ function resolveEnvironment(
   // Cookies and portals live under the environment's root: staging's session never reaches production's names.
   const roots = environment.domains.map((domain) => environmentRoot(domain, environment.hostnameSuffix));
   const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, roots);
-  const { apps: _apps, networks: _networks, sso: _sso, ...rest } = environment;
-  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, corsOrigins: environment.edge.corsOrigins };
+  const watched = resolveWatchedServices(environment.services, { apps, hostnames, sso, portainer, letsEncrypt: environment.letsEncrypt }, at, fail);
+  const services: ServicesSpec = { registry, portainer, ...watched };
+  const { apps: _apps, networks: _networks, sso: _sso, services: _services, ...rest } = environment;
+  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, services, corsOrigins: environment.edge.corsOrigins };
 }
 
 /**
@@ -287,7 +299,8 @@ function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[
 
 function resolveApp(
   name: string, app: AppConfig, environment: DefaultedEnvironmentConfig, hosts: readonly HostSpec[], networks: NetworkPlan,
-  appDefinitions: Readonly<Record<string, AppDefinition>>, at: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
+  appDefinitions: Readonly<Record<string, AppDefinition>>, registry: RegistrySpec | undefined, at: (...rest: PropertyKey[]) => PropertyKey[],
+  fail: ConfigFailure,
 ): Omit<AppSpec, 'hostnames'> {
   const where = (...rest: PropertyKey[]) => at('apps', name, ...rest);
   if ((PLATFORM_APPS as readonly string[]).includes(name)) {
@@ -301,7 +314,8 @@ function resolveApp(
       throw fail(where('from'), `"${app.from}"`, `expected an app definition in apps/: ${Object.keys(appDefinitions).join(', ') || '(none)'}`);
     }
   }
-  const merged = { ...definition, ...stripUndefined(app) };
+  const merged = withPrivateRegistry({ ...definition, ...stripUndefined(app) }, registry, where, fail);
+  const updates = appUpdatePolicy(merged, environment.services, where, fail);
 
   const release = merged.release && resolveRelease(merged.release, merged.image, where, fail);
   if (release && !merged.healthcheck) {
@@ -366,6 +380,7 @@ function resolveApp(
     subnet: networks.subnets[name],
     user: merged.user,
     keepCapabilities: merged.keepCapabilities ?? false,
+    ...updates,
   };
 }
 
