@@ -153,7 +153,7 @@ describe('a real restic repository', () => {
     restic(['check']);
   });
 
-  itWithTools('restic')('a damaged repository fails the check step with its own code, and ntfy names the step', async () => {
+  itWithTools('restic', 'curl')('a damaged repository fails the check step with its own code, and ntfy names the step', async () => {
     const ntfy = await startNtfyServer();
     try {
       const model = localRemote({ ntfy: { url: ntfy.url, topic: 'ops' } });

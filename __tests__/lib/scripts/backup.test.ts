@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { renderBackupScript } from '../../../lib/scripts/backup';
 import { BACKUP_EXIT_CODES, BackupModel } from '../../../lib/scripts/model';
 import { DATABASE_DUMP, platformModel, seedPlatform } from './support/platform';
+import { itWithTools } from '../../support/tools';
 import {
   Sandbox,
   addContainer,
@@ -300,7 +301,7 @@ describe('failures', () => {
 });
 
 describe('notifications', () => {
-  it('reports success with size and duration, and failure with the failing step, to ntfy', async () => {
+  itWithTools('curl')('reports success with size and duration, and failure with the failing step, to ntfy', async () => {
     const ntfy = await startNtfyServer();
     try {
       const tokenFile = path.join(sandbox.root, 'ntfy-token');
@@ -350,7 +351,7 @@ describe('notifications', () => {
     }
   });
 
-  it('a container left down is published as urgent', async () => {
+  itWithTools('curl')('a container left down is published as urgent', async () => {
     const ntfy = await startNtfyServer();
     try {
       failDocker(sandbox, 'start', 'grafana');
@@ -363,7 +364,7 @@ describe('notifications', () => {
     }
   });
 
-  it('an unreachable ntfy server is logged and does not change the exit status', async () => {
+  itWithTools('curl')('an unreachable ntfy server is logged and does not change the exit status', async () => {
     const result = await backup(platformModel(sandbox, { ntfy: { url: 'http://127.0.0.1:9', topic: 'mambo-alerts' } }));
     expect(result.status).toBe(0);
     expect(result.output).toContain('WARNING: could not publish to http://127.0.0.1:9/mambo-alerts');

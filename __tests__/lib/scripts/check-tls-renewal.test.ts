@@ -33,7 +33,7 @@ async function checkRenewal(validDays: number, hostnames = ['app.test']) {
 }
 
 describe('mambo-check-tls-renewal', () => {
-  itWithTools('openssl')('prints the days left and stays quiet when every certificate has time', async () => {
+  itWithTools('openssl', 'curl')('prints the days left and stays quiet when every certificate has time', async () => {
     const { result, messages } = await checkRenewal(45.5);
     expect(result.status).toBe(CHECK_EXIT_CODES.ok.code);
     expect(result.stdout).toMatch(/OK {7}app\.test: expires on .* GMT, 45 days left/);
@@ -41,7 +41,7 @@ describe('mambo-check-tls-renewal', () => {
     expect(messages).toEqual([]);
   });
 
-  itWithTools('openssl')('warns under the threshold and tells ntfy which host, with how many days', async () => {
+  itWithTools('openssl', 'curl')('warns under the threshold and tells ntfy which host, with how many days', async () => {
     const { result, messages } = await checkRenewal(15.5);
     expect(result.status).toBe(CHECK_EXIT_CODES.warning.code);
     expect(result.stdout).toContain('WARNING  app.test: expires on');
@@ -50,7 +50,7 @@ describe('mambo-check-tls-renewal', () => {
     expect(messages[0].body).toMatch(/^app\.test: expires on .* GMT, 15 days left \(warning under 21\)$/);
   });
 
-  itWithTools('openssl')('is critical, urgently, for an expiring certificate and for one made for another host', async () => {
+  itWithTools('openssl', 'curl')('is critical, urgently, for an expiring certificate and for one made for another host', async () => {
     const { result, messages } = await checkRenewal(2.5, ['app.test', 'www.test']);
     expect(result.status).toBe(CHECK_EXIT_CODES.critical.code);
     expect(messages[0]).toMatchObject({ title: 'TLS certificates CRITICAL on test-host', priority: 'urgent', tags: 'rotating_light,lock' });

@@ -7,6 +7,7 @@ import { renderBackupScript } from '../../../lib/scripts/backup';
 import { BACKUP_EXIT_CODES, BackupModel } from '../../../lib/scripts/model';
 import { renderRestoreScript } from '../../../lib/scripts/restore';
 import { platformModel, seedPlatform } from './support/platform';
+import { itWithTools } from '../../support/tools';
 import {
   Sandbox,
   addContainer,
@@ -336,7 +337,7 @@ describe('during a restore', () => {
     expect(lifecycleCalls(sandbox)).toEqual(['stop grafana', 'stop loki', 'stop traefik', 'start traefik', 'start loki', 'start grafana']);
   });
 
-  it('a database that will not load is reported with the database code, and ntfy hears it', async () => {
+  itWithTools('curl')('a database that will not load is reported with the database code, and ntfy hears it', async () => {
     const ntfy = await startNtfyServer();
     try {
       model = platformModel(sandbox, { ntfy: { url: ntfy.url, topic: 'ops' } });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UPDATE_EXIT_CODES, UpdateContainersModel } from '../../../lib/scripts/model';
 import { renderUpdateContainersScript } from '../../../lib/scripts/update-containers';
+import { itWithTools } from '../../support/tools';
 import {
   Sandbox,
   addContainer,
@@ -56,7 +57,7 @@ function update(m: UpdateContainersModel, args: string[] = []) {
 const composeCalls = () => dockerCalls(sandbox).filter((call) => call.startsWith('compose'));
 
 describe('mambo-update-containers', () => {
-  it('recreates a container whose pinned tag now names a new image, and keeps the old image tagged', async () => {
+  itWithTools('curl')('recreates a container whose pinned tag now names a new image, and keeps the old image tagged', async () => {
     const ntfy = await startNtfyServer();
     try {
       republish('sha256:new');
@@ -74,7 +75,7 @@ describe('mambo-update-containers', () => {
     }
   });
 
-  it('leaves an up-to-date container alone and says nothing to ntfy', async () => {
+  itWithTools('curl')('leaves an up-to-date container alone and says nothing to ntfy', async () => {
     const ntfy = await startNtfyServer();
     try {
       republish('sha256:old');
@@ -88,7 +89,7 @@ describe('mambo-update-containers', () => {
     }
   });
 
-  it('rolls back to the previous image when the new one is not healthy', async () => {
+  itWithTools('curl')('rolls back to the previous image when the new one is not healthy', async () => {
     const ntfy = await startNtfyServer();
     try {
       republish('sha256:broken', 'unhealthy');
