@@ -126,15 +126,18 @@ export async function runSmoke(environment: EnvironmentSpec, options: SmokeOptio
 
 export interface SmokeCommand {
   readonly environment: string;
+  /** `--config <file>`; else $MAMBO_CONFIG or the default platform.yaml. */
+  readonly config?: string;
   readonly options: SmokeOptions;
 }
 
-/** Parses `<env> [--resolve host:ip] [--ca file] [--https-port n] [--http-port n] [--timeout ms]`; --config is left to the loader. */
+/** Parses `<env> [--config file] [--resolve host:ip] [--ca file] [--https-port n] [--http-port n] [--timeout ms]`. */
 export function parseSmokeArgs(argv: readonly string[], readFile: (file: string) => string = (file) => readFileSync(file, 'utf8')): SmokeCommand {
   const resolve: Record<string, string> = {};
   const ca: string[] = [];
   const numbers: Record<string, number> = {};
   const positional: string[] = [];
+  let config: string | undefined;
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
     const value = () => {
@@ -150,7 +153,7 @@ export function parseSmokeArgs(argv: readonly string[], readFile: (file: string)
     } else if (arg === '--ca') {
       ca.push(readFile(value()));
     } else if (arg === '--config') {
-      value();
+      config = value();
     } else if (['--https-port', '--http-port', '--timeout'].includes(arg)) {
       const number = Number(value());
       if (!Number.isInteger(number) || number <= 0) throw new Error(`${arg}: expected a positive integer`);
@@ -164,6 +167,7 @@ export function parseSmokeArgs(argv: readonly string[], readFile: (file: string)
   if (positional.length !== 1) throw new Error('expected one environment name: npm run smoke -- <env>');
   return {
     environment: positional[0],
+    config,
     options: { resolve, ca, httpsPort: numbers['--https-port'], httpPort: numbers['--http-port'], timeoutMs: numbers['--timeout'] },
   };
 }
@@ -174,7 +178,7 @@ async function main(): Promise<number> {
   let environment: EnvironmentSpec | undefined;
   try {
     command = parseSmokeArgs(argv);
-    const spec = loadPlatformFile(configFileFrom(argv, process.env), APP_DEFINITIONS);
+    const spec = loadPlatformFile(configFileFrom(command.config ? ['--config', command.config] : [], process.env), APP_DEFINITIONS);
     environment = spec.environments.find((candidate) => candidate.name === command.environment);
     if (!environment) {
       throw new Error(`no environment "${command.environment}"; expected one of ${spec.environments.map((candidate) => candidate.name).join(', ')}`);
