@@ -6,8 +6,8 @@ export { ScriptModelError, validateBackupModel, validateBackupTarget, validateCl
   validateTlsRenewalModel, validateUpdateContainersModel } from './validate';
 export { shq } from './shell';
 export { RESTIC_TAG } from './backup-plan';
-export { renderBackupScript } from './backup';
-export { RESTORE_MODES, renderRestoreScript } from './restore';
+export { BACKUP_SCRIPT_EXITS, renderBackupScript } from './backup';
+export { RESTORE_MODES, RESTORE_SCRIPT_EXITS, renderRestoreScript } from './restore';
 export type { RestoreMode } from './restore';
 export { renderCleanupScript } from './cleanup';
 export { renderHealthCheckScript } from './health-check';

@@ -289,6 +289,19 @@ describe('refusing bad input', () => {
     await expectRefusedWithoutChanges(['full', 'latest', '--yes'], /do not match its manifest/);
   });
 
+  it('refuses an archive holding a file its manifest does not list', async () => {
+    const name = await backupNow();
+    const archive = path.join(sandbox.localDir, name);
+    const unpacked = path.join(sandbox.root, 'tamper');
+    fs.mkdirSync(unpacked);
+    execFileSync('tar', ['--extract', '--gzip', '--file', archive, '--directory', unpacked]);
+    writeTree(unpacked, { 'config/smuggled.sh': 'echo hi' });
+    execFileSync('tar', ['--create', '--gzip', '--file', archive, '--directory', unpacked, '.']);
+    fs.writeFileSync(`${archive}.sha256`, execFileSync('sha256sum', [name], { cwd: sandbox.localDir, encoding: 'utf8' }));
+
+    await expectRefusedWithoutChanges(['configs-only', 'latest', '--yes'], /holds \d+ files but its manifest lists \d+; refusing it/);
+  });
+
   it('says in one clear line that an archive does not exist', async () => {
     await backupNow();
     const result = await expectRefusedWithoutChanges(['full', '20200101T000000Z', '--yes'], /there is no archive/, CODES.notFound);
