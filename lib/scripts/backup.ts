@@ -33,6 +33,9 @@ export const BACKUP_SCRIPT_EXITS = [
  *   extra/<absolute path>   each extra path
  * Local file: <localDir>/mambo-backup-<UTC yyyymmddThhmmssZ>.tar.gz with a `.sha256` beside it.
  */
+// Limitation: volumes are read from <dockerVolumesDir>/<name>/_data, so only the local driver
+// without device options is supported; `docker volume inspect --format '{{.Mountpoint}}'` would
+// lift it. A run also needs free space for a full staging copy next to the archive.
 export function renderBackupScript(input: BackupModel): string {
   validateBackupModel(input);
   const model = resolveBackupModel(input);

@@ -1,7 +1,7 @@
 // Renders /etc/cron.d/mambo-platform: when backup, health check, TLS check and cleanup run, as whom,
 // and the one log file they all append to (the log shipper reads it).
 import { CRON_FILE_PATH, CronJobName, CronModel, DEFAULT_SCHEDULES, SCRIPT_FILE_NAMES } from './model';
-import { shq } from './shell';
+import { shWord } from './shell';
 import { validateCronModel, validateCronSchedule } from './validate';
 
 const JOBS: readonly { job: CronJobName; script: string; args: string[]; what: string }[] = [
@@ -13,7 +13,7 @@ const JOBS: readonly { job: CronJobName; script: string; args: string[]; what: s
 
 /** cron turns an unescaped % in a command into a newline; a backslash keeps it a %. */
 function cronCommand(words: readonly string[]): string {
-  return words.map(shq).join(' ').replace(/%/g, '\\%');
+  return words.map(shWord).join(' ').replace(/%/g, '\\%');
 }
 
 export function renderCronFile(model: CronModel): string {

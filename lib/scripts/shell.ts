@@ -13,6 +13,12 @@ export function shq(value: string | number): string {
   return `'${text.replace(/['$`]/g, (char) => `'\\${char}'`)}'`;
 }
 
+/** A word as it reads best: bare when it holds only characters bash never interprets, else shq. */
+export function shWord(value: string): string {
+  // No "=": a bare NAME=value first word would be an assignment, not a command.
+  return /^[A-Za-z0-9_./:@+,-]+$/.test(value) ? value : shq(value);
+}
+
 /** A bash array literal of quoted words: `('a' 'b')`, or `()` when empty. */
 export function shArray(values: readonly (string | number)[]): string {
   return `(${values.map(shq).join(' ')})`;

@@ -12,6 +12,7 @@ import {
   shArray,
   shConst,
   shNumber,
+  shWord,
   shq,
   unexpectedErrorTrap,
 } from './shell';
@@ -22,12 +23,10 @@ const U = Object.fromEntries(Object.entries(UPDATE_EXIT_CODES).map(([key, exit])
   number
 >;
 
-/**
- * Limitation: Terraform owns the platform's containers, and recreating one behind its back would
- * leave state pointing at a container that no longer exists. Containers without a `recreate`
- * command are therefore only pulled and reported as waiting for `cdktf deploy`; lifting this needs
- * the docker provider to replace containers when a pinned tag's digest changes.
- */
+// Limitation: Terraform owns the platform's containers, and recreating one behind its back would
+// leave state pointing at a container that no longer exists. Containers without a `recreate`
+// command are therefore only pulled and reported as waiting for `cdktf deploy`; lifting this needs
+// the docker provider to replace containers when a pinned tag's digest changes.
 export function renderUpdateContainersScript(model: UpdateContainersModel): string {
   validateUpdateContainersModel(model);
   const name = SCRIPT_FILE_NAMES.updateContainers;
@@ -37,7 +36,7 @@ export function renderUpdateContainersScript(model: UpdateContainersModel): stri
 
   const recreateCases = containers
     .filter((container) => container.recreate !== undefined)
-    .map((container) => `    ${shq(container.name)}) ${container.recreate!.map(shq).join(' ')} ;;`)
+    .map((container) => `    ${shq(container.name)}) ${container.recreate!.map(shWord).join(' ')} ;;`)
     .join('\n');
   const previousTags = containers.map((container): [string, string] => [
     container.name,

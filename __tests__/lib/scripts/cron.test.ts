@@ -16,13 +16,13 @@ describe('renderCronFile', () => {
         '',
         '# m h dom mon dow user command',
         '# backup: back up volumes, databases and configuration',
-        "0 3 * * * root '/usr/local/sbin/mambo-backup' >>'/var/log/mambo/maintenance.log' 2>&1",
+        '0 3 * * * root /usr/local/sbin/mambo-backup >>/var/log/mambo/maintenance.log 2>&1',
         '# healthCheck: containers, disk and certificates',
-        "*/15 * * * * root '/usr/local/sbin/mambo-health-check' >>'/var/log/mambo/maintenance.log' 2>&1",
+        '*/15 * * * * root /usr/local/sbin/mambo-health-check >>/var/log/mambo/maintenance.log 2>&1',
         '# tlsCheck: certificate days left; ntfy when short',
-        "0 8 * * * root '/usr/local/sbin/mambo-check-tls-renewal' >>'/var/log/mambo/maintenance.log' 2>&1",
+        '0 8 * * * root /usr/local/sbin/mambo-check-tls-renewal >>/var/log/mambo/maintenance.log 2>&1',
         '# cleanup: stopped containers, images, old logs and archives',
-        "30 4 * * 0 root '/usr/local/sbin/mambo-cleanup' '--yes' >>'/var/log/mambo/maintenance.log' 2>&1",
+        '30 4 * * 0 root /usr/local/sbin/mambo-cleanup --yes >>/var/log/mambo/maintenance.log 2>&1',
         '',
       ].join('\n'),
     );
@@ -37,7 +37,7 @@ describe('renderCronFile', () => {
       const fields = line.split(' ');
       expect(() => CronExpressionParser.parse(fields.slice(0, 5).join(' '))).not.toThrow();
       expect(fields[5]).toBe('root');
-      expect(fields[6]).toMatch(/^'\/usr\/local\/sbin\/mambo-/);
+      expect(fields[6]).toMatch(/^\/usr\/local\/sbin\/mambo-/);
     }
     expect(Object.values(DEFAULT_SCHEDULES)).toContain('0 3 * * *');
   });
@@ -49,10 +49,10 @@ describe('renderCronFile', () => {
       logFile: '/var/log/mambo/jobs.log',
       schedules: { backup: '15 2 * * 1-5', healthCheck: false, tlsCheck: '@daily' },
     });
-    expect(file).toContain("15 2 * * 1-5 mambo '/opt/mambo/bin/mambo-backup' >>'/var/log/mambo/jobs.log' 2>&1");
+    expect(file).toContain('15 2 * * 1-5 mambo /opt/mambo/bin/mambo-backup >>/var/log/mambo/jobs.log 2>&1');
     expect(file).toContain('# healthCheck: disabled in the platform model');
     expect(file).not.toContain('mambo-health-check');
-    expect(file).toContain("@daily mambo '/opt/mambo/bin/mambo-check-tls-renewal'");
+    expect(file).toContain('@daily mambo /opt/mambo/bin/mambo-check-tls-renewal >>');
     expect(file.endsWith('\n')).toBe(true);
   });
 
@@ -62,7 +62,7 @@ describe('renderCronFile', () => {
   });
 
   it('normalises extra spaces in a schedule', () => {
-    expect(renderCronFile({ logFile: '/var/log/m.log', schedules: { backup: ' 0  3 * *  * ' } })).toContain("\n0 3 * * * root '");
+    expect(renderCronFile({ logFile: '/var/log/m.log', schedules: { backup: ' 0  3 * *  * ' } })).toContain('\n0 3 * * * root /');
   });
 
   it.each([

@@ -1,6 +1,6 @@
 // Shell quoting: whatever a model holds reaches bash as exactly one word with exactly its bytes.
 import { spawnSync } from 'node:child_process';
-import { shArray, shq } from '../../../lib/scripts/shell';
+import { shArray, shWord, shq } from '../../../lib/scripts/shell';
 
 const awkward = [
   '',
@@ -25,6 +25,15 @@ describe('shq', () => {
     expect(shq("it's")).toBe("'it'\\''s'");
     expect(shq('')).toBe("''");
     expect(shq(42)).toBe("'42'");
+  });
+
+  it('leaves plain words bare and quotes the rest', () => {
+    expect(shWord('/usr/local/sbin/mambo-backup')).toBe('/usr/local/sbin/mambo-backup');
+    expect(shWord('--yes')).toBe('--yes');
+    expect(shWord('a b')).toBe("'a b'");
+    expect(shWord('')).toBe("''");
+    expect(shWord('100%')).toBe("'100%'");
+    expect(shWord('A=b')).toBe("'A=b'");
   });
 
   it('hands bash each awkward value back byte for byte, as one word', () => {
