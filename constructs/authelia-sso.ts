@@ -2,6 +2,7 @@
 // middleware for every protected hostname, with one session cookie (and portal) per domain, users
 // whose argon2id hashes come from sensitive variables, TOTP as the second factor, SQLite on a
 // volume that backups cover, and mail through SMTP or, without SMTP, to a file on that volume.
+// Its generated secrets need a RandomProvider in the stack.
 
 import { Lazy, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';

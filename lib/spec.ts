@@ -233,7 +233,7 @@ function resolveEnvironment(
 
   // Cookies and portals live under the environment's root: staging's session never reaches production's names.
   const roots = environment.domains.map((domain) => environmentRoot(domain, environment.hostnameSuffix));
-  const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, roots);
+  const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, roots, environment.variablePrefix);
   const watched = resolveWatchedServices(environment.services, { apps, hostnames, sso, portainer, letsEncrypt: environment.letsEncrypt }, at, fail);
   const services: ServicesSpec = { registry, portainer, ...watched };
   const { apps: _apps, networks: _networks, sso: _sso, services: _services, ...rest } = environment;
