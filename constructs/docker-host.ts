@@ -26,6 +26,11 @@ export interface DockerHostProps {
   readonly deployUser?: string;
   /** Options for the ssh client the docker provider runs. @default accept a new host key once, keep-alives on */
   readonly sshOptions?: readonly string[];
+  /**
+   * Reach Docker's TLS port instead of SSH (tcp://<address>:<port>), with PEM material that are references
+   * to sensitive variables. @default SSH
+   */
+  readonly tls?: { readonly port: number; readonly caMaterial: string; readonly certMaterial: string; readonly keyMaterial: string };
 }
 
 /** A platform network: `internal` ones have no route out of the host. */
@@ -58,7 +63,7 @@ export interface RegisteredContainer extends MemoryConsumer {
   readonly hostnames: readonly string[];
 }
 
-const DEFAULT_SSH_OPTIONS = ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'];
+export const DEFAULT_SSH_OPTIONS = ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'];
 
 export class DockerHost extends Construct {
   readonly provider: DockerProvider;
@@ -82,8 +87,11 @@ export class DockerHost extends Construct {
 
     this.provider = new DockerProvider(this, 'docker', {
       alias: props.hostName,
-      host: `ssh://${props.deployUser ?? 'deploy'}@${props.address}:22`,
-      sshOpts: [...(props.sshOptions ?? DEFAULT_SSH_OPTIONS)],
+      host: props.tls ? `tcp://${props.address}:${props.tls.port}` : `ssh://${props.deployUser ?? 'deploy'}@${props.address}:22`,
+      sshOpts: props.tls ? undefined : [...(props.sshOptions ?? DEFAULT_SSH_OPTIONS)],
+      caMaterial: props.tls?.caMaterial,
+      certMaterial: props.tls?.certMaterial,
+      keyMaterial: props.tls?.keyMaterial,
     });
   }
 

@@ -52,6 +52,8 @@ export interface HetznerArmHostProps {
   readonly reverseDns?: string;
   /** Outbound rules besides what every host needs (see DEFAULT_OUTBOUND). @default none */
   readonly extraOutbound?: readonly FirewallRule[];
+  /** Inbound rules besides SSH, HTTP(S) and ICMP, such as Docker's TLS port. @default none */
+  readonly extraInbound?: readonly FirewallRule[];
   /** Files written by cloud-init on first boot. @default none */
   readonly cloudInitFiles?: readonly CloudInitFile[];
   /** fail2ban's sshd jail. @default 5 failures within 10 minutes ban the address for 1 hour */
@@ -163,6 +165,7 @@ export class HetznerArmHost extends Construct {
         { direction: 'in', protocol: 'tcp', port: '80', sourceIps: ANYWHERE, description: 'HTTP (redirects to HTTPS, ACME)' },
         { direction: 'in', protocol: 'tcp', port: '443', sourceIps: ANYWHERE, description: 'HTTPS' },
         { direction: 'in', protocol: 'icmp', sourceIps: ANYWHERE, description: 'ping' },
+        ...(props.extraInbound ?? []),
         ...DEFAULT_OUTBOUND,
         ...(props.extraOutbound ?? []),
       ],

@@ -62,6 +62,10 @@ export class InfraStack extends TerraformStack {
         labels: { ...host.labels, ...labels, host: host.name },
         privateNetwork: privateNetwork && { ...privateNetwork, ip: host.privateIp },
         placementGroup,
+        // Docker's TLS port, for HCP Terraform runs that reach the hosts without SSH (docker.transport: tls).
+        extraInbound: environment.docker.transport === 'tls'
+          ? [{ direction: 'in', protocol: 'tcp', port: String(environment.docker.tls.port), sourceIps: [...environment.docker.tls.allowedCidrs], description: 'Docker API over TLS (client certificates)' }]
+          : undefined,
         // The host's own served name (`main.<domain>`, or `main.staging.<domain>` in staging).
         reverseDns: environment.hostnames.find((hostname) => hostname.service === `host.${host.name}`)?.fqdn
           ?? `${host.name}.${environment.domains[0]}`,

@@ -13,6 +13,7 @@ import { dnsNamesOf } from '../lib/policy';
 import { EnvironmentSpec, PLATFORM_NETWORKS } from '../lib/spec';
 import { SSO_MIDDLEWARE, pinnedEdgeAddress, ssoPolicyOf } from '../lib/sso';
 import { AutheliaSso, SSO_PORTAL_ROUTER_PREFIX, passwordHashVariable } from './authelia-sso';
+import { dockerAccessFor } from './docker-access';
 import { DockerHost } from './docker-host';
 import { Fail2banJail } from './fail2ban-jail';
 import { InfraStack } from './infra-stack';
@@ -60,6 +61,8 @@ export class PlatformStack extends TerraformStack {
 
     const hostnameOf = (service: string) => environment.hostnames.filter((hostname) => hostname.service === service).map((hostname) => hostname.fqdn);
 
+    // SSH through the agent by default; a key file or Docker's TLS port for HCP Terraform runs (docker-access.ts).
+    const dockerAccess = dockerAccessFor(this, environment);
     const hosts: Record<string, DockerHost> = {};
     const edges: Record<string, TraefikEdge> = {};
     for (const hostSpec of environment.hosts) {
@@ -69,6 +72,7 @@ export class PlatformStack extends TerraformStack {
         address: infra.hosts[hostSpec.name].ipv4Address,
         serverType: hostSpec.type,
         deployUser: environment.ssh.deployUser,
+        ...dockerAccess,
       });
       for (const network of PLATFORM_NETWORKS) {
         host.addNetwork(network, { subnet: environment.networks.subnets[network], internal: !EGRESS_NETWORKS.has(network) });
