@@ -3,7 +3,7 @@
 // succeeded, so a bad config leaves one error line, a non-zero exit and the old output untouched
 // (and Terraform's own files in the stack directories, such as lock files, are kept).
 
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { App } from 'cdktf';
@@ -16,6 +16,7 @@ import { describeBudget } from './lib/capacity';
 import { configFileFrom, loadPlatformFile } from './lib/config';
 import { ConfigError } from './lib/config-error';
 import { renderPlatformReport, summarizeReport } from './lib/report';
+import { renderUptimeProberFiles } from './lib/uptime';
 
 function main(): void {
   const file = configFileFrom(process.argv, process.env);
@@ -36,6 +37,16 @@ function main(): void {
     const report = buildReportModel(spec, stacks, path.relative(process.cwd(), file) || file, stackJson);
     writeFileSync(path.join(scratch, 'PLATFORM.md'), renderPlatformReport(report));
 
+    // The uptime prober runs on another machine: its files go beside the stacks, one directory per environment.
+    const probed = spec.environments.filter((environment) => environment.services.uptime !== undefined);
+    for (const environment of probed) {
+      const directory = path.join(scratch, 'uptime', environment.name);
+      mkdirSync(directory, { recursive: true });
+      const files = renderUptimeProberFiles({ ...environment.services.uptime!, environment: environment.name });
+      for (const [name, content] of Object.entries(files)) writeFileSync(path.join(directory, name), content);
+    }
+    rmSync(path.join(outdir, 'uptime'), { recursive: true, force: true });
+
     cpSync(scratch, outdir, { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
     scratch = undefined;
@@ -46,6 +57,10 @@ function main(): void {
       }
     }
     for (const line of summarizeReport(report, path.join(outdir, 'PLATFORM.md'))) console.log(line);
+    for (const environment of probed) {
+      const targets = environment.services.uptime!.targets.length;
+      console.log(`Uptime prober for ${environment.name}: ${targets} URLs in ${path.join(outdir, 'uptime', environment.name)} (install on a machine outside the host; see its README.md)`);
+    }
   } catch (error) {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // Config errors and construct errors both name what is wrong and where; a stack trace adds nothing.

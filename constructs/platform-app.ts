@@ -70,6 +70,8 @@ export interface PlatformAppProps {
   readonly keepCapabilities?: boolean;
   /** Blue/green releases instead of replacing the container in place. @default off */
   readonly blueGreen?: BlueGreenProps;
+  /** More labels on the app's container (e.g. Watchtower's); the edge's routing labels win over them. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export class PlatformApp extends Construct {
@@ -179,7 +181,7 @@ export class PlatformApp extends Construct {
         { network: this.network, aliases: ['app'] },
         ...(monitoring ? [{ network: monitoring }] : []),
       ],
-      labels,
+      labels: { ...props.labels, ...labels },
       healthcheck: props.healthcheck,
       user: props.user,
       capabilities: props.keepCapabilities ? undefined : { drop: ['ALL'] },

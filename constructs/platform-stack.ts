@@ -9,6 +9,7 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { backoffice } from '../apps/backoffice';
 import { describeOverflow } from '../lib/capacity';
 import { traefikAuthHostFiles, TRAEFIK_ACCESS_LOG, TRAEFIK_AUTH_JAIL } from '../lib/fail2ban';
+import { PORTAINER_NETWORK, SERVICE_HOSTNAMES } from '../lib/optional-services';
 import { dnsNamesOf } from '../lib/policy';
 import { EnvironmentSpec, PLATFORM_NETWORKS } from '../lib/spec';
 import { SSO_MIDDLEWARE, pinnedEdgeAddress, ssoPolicyOf } from '../lib/sso';
@@ -19,7 +20,10 @@ import { Fail2banJail } from './fail2ban-jail';
 import { InfraStack } from './infra-stack';
 import { PlatformApp } from './platform-app';
 import { Policy } from './policy';
+import { Portainer, portainerAdminPassword } from './portainer';
+import { PrivateRegistry } from './private-registry';
 import { TraefikEdge } from './traefik-edge';
+import { Watchtower, watchtowerLabels } from './watchtower';
 
 export interface PlatformStackProps {
   readonly project: string;
@@ -38,6 +42,11 @@ export class PlatformStack extends TerraformStack {
   readonly apps: Readonly<Record<string, PlatformApp>>;
   /** Single sign-on, when the environment has an `sso` section. */
   readonly sso?: AutheliaSso;
+  /** The optional services (`services` in the config), each present only when switched on. */
+  readonly registry?: PrivateRegistry;
+  readonly portainer?: Portainer;
+  /** Watchtower on each host that runs an app marked autoUpdate. */
+  readonly watchtowers: Readonly<Record<string, Watchtower>>;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -140,6 +149,57 @@ export class PlatformStack extends TerraformStack {
       if (dashboardPolicy) this.sso.protect(hostnameOf('platform.traefik'), dashboardPolicy);
     }
 
+    const services = environment.services;
+    if (services.registry) {
+      this.registry = new PrivateRegistry(this, 'registry', {
+        host: hosts[primary],
+        edge: edges[primary],
+        hostname: services.registry.hostname,
+        htpasswd: sensitiveVariable(this, services.registry.htpasswdVariable, 'htpasswd lines (bcrypt: `htpasswd -nbB <user> <password>`) of the private registry\'s users'),
+        garbageCollect: services.registry.garbageCollect,
+      });
+    }
+    const registryHost = services.registry && `${services.registry.hostname}/`;
+    const pullsFromRegistry = (images: readonly (string | undefined)[]) => registryHost !== undefined && images.some((image) => image?.startsWith(registryHost));
+    const registryPassword = this.registry && environment.apps.some((app) => pullsFromRegistry([app.image, ...Object.values(app.release?.images ?? {})]))
+      ? sensitiveVariable(this, services.registry!.pullPasswordVariable, `password of ${services.registry!.pullUser}, who pulls app images from the private registry`)
+      : undefined;
+    if (this.registry && registryPassword) {
+      for (const host of Object.values(hosts)) this.registry.authenticate(host, services.registry!.pullUser, registryPassword);
+    }
+
+    if (services.portainer) {
+      this.portainer = new Portainer(this, 'portainer', {
+        host: hosts[primary],
+        edge: edges[primary],
+        hostnames: hostnameOf(SERVICE_HOSTNAMES.portainer),
+        subnet: environment.networks.subnets[PORTAINER_NETWORK],
+        access: services.portainer.access,
+        auth: services.portainer.auth,
+        sso: this.sso,
+        adminPassword: portainerAdminPassword(this, environment.variablePrefix).stringValue,
+      });
+    }
+
+    const watchtowers: Record<string, Watchtower> = {};
+    if (services.watchtower && services.watchtower.apps.length > 0) {
+      const { ntfy } = services.watchtower;
+      const token = ntfy.tokenVariable ? sensitiveVariable(this, ntfy.tokenVariable, `access token for the ntfy topic ${ntfy.topic}`) : undefined;
+      const watched = environment.apps.filter((app) => app.autoUpdate);
+      for (const hostName of [...new Set(watched.map((app) => app.host))]) {
+        const privateImages = watched.some((app) => app.host === hostName && pullsFromRegistry([app.image]));
+        watchtowers[hostName] = new Watchtower(this, `watchtower-${hostName}`, {
+          host: hosts[hostName],
+          intervalSeconds: services.watchtower.intervalSeconds,
+          ntfy: { server: ntfy.server, topic: ntfy.topic, token },
+          registryAuth: privateImages && registryPassword
+            ? { address: services.registry!.hostname, username: services.registry!.pullUser, password: registryPassword }
+            : undefined,
+        });
+      }
+    }
+    this.watchtowers = watchtowers;
+
     const apps: Record<string, PlatformApp> = {};
     // Platform links only: listing apps here would replace the backoffice whenever an app changes.
     const links = [
@@ -197,6 +257,8 @@ export class PlatformStack extends TerraformStack {
         user: app.user,
         keepCapabilities: app.keepCapabilities,
         blueGreen: app.release && { live: app.release.live, images: app.release.images, keepIdleFor: app.release.keepIdleFor },
+        // Only apps marked autoUpdate (never critical ones) carry the label Watchtower looks for.
+        labels: app.autoUpdate ? watchtowerLabels() : undefined,
       });
     }
     this.apps = apps;
@@ -211,7 +273,8 @@ export class PlatformStack extends TerraformStack {
 
 /** Whether anything in the environment asks for basic auth (and so needs the htpasswd variable). */
 function usesBasicAuth(environment: EnvironmentSpec): boolean {
-  return (environment.sso?.dashboards ?? 'basic') === 'basic' || environment.apps.some((app) => app.auth === 'basic');
+  return (environment.sso?.dashboards ?? 'basic') === 'basic' || environment.apps.some((app) => app.auth === 'basic')
+    || environment.services.portainer?.auth === 'basic';
 }
 
 function sensitiveVariable(scope: Construct, name: string, description: string): string {

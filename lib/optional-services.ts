@@ -144,6 +144,16 @@ export interface ServicesSpec {
   readonly uptime?: UptimeSpec;
 }
 
+/**
+ * Docker networks the services need besides the platform's own, by their key in the network plan (a name no app
+ * can take): Portainer and its socket proxy share one that nothing else joins.
+ */
+export function serviceNetworks(services: ServicesConfig): string[] {
+  return services.portainer.enabled ? [PORTAINER_NETWORK] : [];
+}
+
+export const PORTAINER_NETWORK = 'service:portainer';
+
 /** The service name under which each optional service's hostname is served. */
 export const SERVICE_HOSTNAMES = { portainer: 'platform.portainer', registry: 'platform.registry' } as const;
 

@@ -13,7 +13,9 @@ import {
 } from './environments';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
-import { RegistrySpec, ServicesSpec, appUpdatePolicy, resolveWatchedServices, serveServices, withPrivateRegistry } from './optional-services';
+import {
+  RegistrySpec, ServicesSpec, appUpdatePolicy, resolveWatchedServices, serveServices, serviceNetworks, withPrivateRegistry,
+} from './optional-services';
 import { SSO_PORTAL_SERVICE, SsoSpec, resolveSso, ssoPolicyOf } from './sso';
 import { SubnetError, planSubnets } from './subnets';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from './traefik';
@@ -288,7 +290,10 @@ function planNetworks(environment: EnvironmentConfig, at: (...rest: PropertyKey[
     }
   }
   try {
-    const requests = Object.entries(environment.apps).map(([appName, app]) => ({ name: appName, subnet: app.subnet }));
+    const requests = [
+      ...Object.entries(environment.apps).map(([appName, app]) => ({ name: appName, subnet: app.subnet })),
+      ...serviceNetworks(environment.services).map((network) => ({ name: network })),
+    ];
     return { pool, subnetPrefix, subnets: planSubnets(pool, subnetPrefix, [...PLATFORM_NETWORKS, ...PLATFORM_APPS], requests).subnets };
   } catch (error) {
     if (!(error instanceof SubnetError)) throw error;
