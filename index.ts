@@ -12,7 +12,10 @@ export * from './constructs/platform-app-builder';
 export * from './constructs/platform-container';
 export * from './constructs/platform-stack';
 export * from './constructs/policy';
+export * from './constructs/portainer';
+export * from './constructs/private-registry';
 export * from './constructs/traefik-edge';
+export * from './constructs/watchtower';
 
 export { APP_DEFINITIONS, backoffice } from './apps';
 
@@ -28,12 +31,15 @@ export * from './lib/dns-records';
 export * from './lib/fail2ban';
 export * from './lib/hetzner-catalog';
 export * from './lib/images';
+export * from './lib/optional-services';
 export * from './lib/policy';
+export * from './lib/private-registry';
 export * from './lib/release';
 export * from './lib/spec';
 export * from './lib/sso';
 export * from './lib/subnets';
 export * from './lib/traefik';
 export * from './lib/traefik-labels';
+export * from './lib/uptime';
 
 export * as hcloud from './.gen/providers/hcloud';

@@ -25,6 +25,13 @@ export const template: AppDefinition = {
   middlewares: ['rate-global', 'security-headers', 'compression'],
   auth: 'none',
 
+  // Each line below switches one feature on; uncomment it.
+  // Blue/green releases (`npm run release`); platform.yaml holds the colours' images:
+  // release: { strategy: 'blue-green', live: 'blue' },
+  // Not critical, kept current by Watchtower (services.watchtower) when the image behind its tag changes:
+  // critical: false, autoUpdate: true,
+  // The image lives in the platform's private registry (services.registry): `image` becomes a path there:
+  // privateRegistry: true,
   // Opt in to scraping: metrics: { path: '/metrics' },
   // Named volumes (backed up): volumes: { data: '/var/lib/your-app' },
   // A database on the app's own network:
