@@ -55,6 +55,9 @@ export function renderTraefikAuthFilter(model: Pick<TraefikAuthJailModel, 'porta
   ].join('\n');
 }
 
+// Limitation: an IPv6 client reaches the published ports through Docker's userland proxy, so the edge logs the
+// Docker gateway's address instead of the client's (in the ignored pool: never banned). Docker's own IPv6 NAT
+// (`ip6tables` with IPv6 networks in the daemon) would keep the client's address and lift this.
 export function renderTraefikAuthJail(model: TraefikAuthJailModel = {}): string {
   const ignore = ['127.0.0.1/8', '::1', ...(model.ignore ?? [])];
   return [
