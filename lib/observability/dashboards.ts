@@ -29,6 +29,11 @@ export interface AppDashboardModel {
   readonly app: string;
   /** Traefik's service name for the app, as in `traefik_service_requests_total{service=…}`. @default '<app>@docker' */
   readonly traefikService?: string;
+  /**
+   * Every service name the app's traffic may be counted under, instead of `traefikService`: a blue/green app has
+   * one per colour (`<app>-blue@docker`, `<app>-green@docker`).
+   */
+  readonly traefikServices?: readonly string[];
   /** Whether vmagent scrapes the app's own metrics endpoint (job `app-<app>`). @default false */
   readonly scraped?: boolean;
 }
@@ -187,13 +192,15 @@ export function applicationMetricsDashboard(model: AppDashboardModel): RenderedD
   }
   const ids = new PanelIds();
   const uid = `mambo-app-${model.app}`;
-  const service = escapeLabelValue(model.traefikService ?? `${model.app}@docker`);
+  const service = model.traefikServices && model.traefikServices.length > 0
+    ? { matcher: '=~', value: escapeLabelValue(model.traefikServices.map(escapeRegex).join('|')) }
+    : { matcher: '=', value: escapeLabelValue(model.traefikService ?? `${model.app}@docker`) };
   const containers = `${APP_LABEL_METRIC}="${model.app}"`;
   const builder = baseDashboard(uid, `App: ${model.app}`, ['app']);
 
   builder.withRow(new dashboard.RowBuilder('Traffic').id(ids.take()));
   builder.withPanel(timeSeriesPanel(ids, 'Requests by status', 'reqps', [
-    metricsQuery(`sum by (code) (rate(traefik_service_requests_total{service="${service}"}[$__rate_interval]))`, '{{code}}'),
+    metricsQuery(`sum by (code) (rate(traefik_service_requests_total{service${service.matcher}"${service.value}"}[$__rate_interval]))`, '{{code}}'),
   ]));
   builder.withPanel(timeSeriesPanel(ids, 'Latency', 's', [
     metricsQuery(latencyQuantile(0.5, service), 'p50'),
@@ -311,9 +318,14 @@ export function platformDashboards(costs: CostsModel, apps: readonly AppDashboar
   return [platformHealthDashboard(), costsAndResourcesDashboard(costs), ...apps.map(applicationMetricsDashboard)];
 }
 
-function latencyQuantile(quantile: number, service: string): string {
-  const buckets = `traefik_service_request_duration_seconds_bucket{service="${service}"}`;
+function latencyQuantile(quantile: number, service: { matcher: string; value: string }): string {
+  const buckets = `traefik_service_request_duration_seconds_bucket{service${service.matcher}"${service.value}"}`;
   return `histogram_quantile(${quantile}, sum by (le) (rate(${buckets}[$__rate_interval])))`;
+}
+
+/** A service name as a literal inside a regex matcher (`.` in a name matches only a dot). */
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Traefik service names come from config; keep them from breaking out of the label matcher. */

@@ -17,11 +17,15 @@ export const LOGS_DATASOURCE = { type: 'loki', uid: DATASOURCE_UIDS.logs } as co
 
 export type DashboardFolder = 'platform' | 'community' | 'custom';
 
-/** Where each folder's dashboard JSON files live in the Grafana container, and the folder title. */
+/**
+ * Where each folder's dashboard JSON files live in the Grafana container, and the folder title. Outside Grafana's
+ * data directory (/var/lib/grafana, a volume): files uploaded there would land in the volume and outlive their
+ * removal from code, and a volume written before its first start is never filled from the image.
+ */
 export const DASHBOARD_FOLDERS: { readonly [folder in DashboardFolder]: { readonly title: string; readonly path: string } } = {
-  platform: { title: 'Platform', path: '/var/lib/grafana/dashboards/platform' },
-  community: { title: 'Community', path: '/var/lib/grafana/dashboards/community' },
-  custom: { title: 'Custom', path: '/var/lib/grafana/dashboards/custom' },
+  platform: { title: 'Platform', path: '/etc/grafana/dashboards/platform' },
+  community: { title: 'Community', path: '/etc/grafana/dashboards/community' },
+  custom: { title: 'Custom', path: '/etc/grafana/dashboards/custom' },
 };
 
 export interface GrafanaProvisioningModel {

@@ -27,6 +27,13 @@ export interface AppMetricsTarget {
   readonly path?: string;
   /** Overrides the global scrape interval for this app. */
   readonly interval?: Duration;
+  /**
+   * Scrape every container the address's name resolves to, each as its own target (a DNS A lookup on a Docker
+   * network alias the app's containers share): both colours of a blue/green app are found, and a release never
+   * changes this file. On a failed lookup vmagent keeps the targets it had, so a stopped app still reads
+   * `up == 0`. @default false: the address is the one target
+   */
+  readonly everyContainer?: boolean;
 }
 
 export interface ScrapeConfigModel {
@@ -43,6 +50,11 @@ export interface ScrapeConfigModel {
 
 /** The job name of an app's scrape target. */
 export function appJobName(app: string): string {
+  return `app-${app}`;
+}
+
+/** The network alias every container of an app carries on the monitoring network, for `everyContainer` targets. */
+export function appMetricsHost(app: string): string {
   return `app-${app}`;
 }
 
@@ -79,12 +91,18 @@ export function renderScrapeConfig(model: ScrapeConfigModel = {}): string {
 
   const apps = model.apps ?? [];
   checkApps(apps);
-  const appJobs = apps.map((app) => ({
-    job_name: appJobName(app.app),
-    metrics_path: app.path ?? '/metrics',
-    ...(app.interval === undefined ? {} : { scrape_interval: checkedInterval(app) }),
-    static_configs: [{ targets: [app.address], labels: { app: app.app } }],
-  }));
+  const appJobs = apps.map((app) => {
+    const { host, port } = splitHostPort(app.address);
+    const targets = app.everyContainer
+      ? { dns_sd_configs: [{ names: [host], type: 'A', port }], relabel_configs: [{ target_label: 'app', replacement: app.app }] }
+      : { static_configs: [{ targets: [app.address], labels: { app: app.app } }] };
+    return {
+      job_name: appJobName(app.app),
+      metrics_path: app.path ?? '/metrics',
+      ...(app.interval === undefined ? {} : { scrape_interval: checkedInterval(app) }),
+      ...targets,
+    };
+  });
 
   const document = {
     global: { scrape_interval: interval, scrape_timeout: timeout },

@@ -148,6 +148,15 @@ describe('platform dashboards', () => {
     expect(() => applicationMetricsDashboard({ app: 'Blog!' })).toThrow(/invalid app name/);
   });
 
+  it('Application Metrics counts a blue/green app\'s traffic under each colour\'s Traefik service', () => {
+    const reader = JSON.parse(applicationMetricsDashboard({
+      app: 'reader', scraped: true, traefikServices: ['reader@docker', 'reader-blue@docker', 'reader-green@docker'],
+    }).json) as DashboardJson;
+    const exprs = allPanels(reader).flatMap((panel) => panel.targets ?? []).map((target) => target.expr ?? '');
+    expect(exprs).toContain('sum by (code) (rate(traefik_service_requests_total{service=~"reader@docker|reader-blue@docker|reader-green@docker"}[$__rate_interval]))');
+    expect(exprs.filter((expr) => expr.includes('traefik_service_request_duration_seconds_bucket{service=~"reader@docker|'))).toHaveLength(2);
+  });
+
   it('alert rules too read only known metrics', () => {
     const known = knownMetricNames();
     const unknown = resolveAlertRules().flatMap((rule) => metricNames(rule.expr)).filter((name) => !known.has(name));

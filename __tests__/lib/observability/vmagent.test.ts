@@ -21,6 +21,29 @@ describe('vmagent scrape config', () => {
     });
   });
 
+  it('finds every container of an app behind its network alias, so a blue/green release never changes the file', () => {
+    const withColours = parse(renderScrapeConfig({ apps: [{ app: 'reader', address: 'app-reader:8080', everyContainer: true }] })) as
+      { scrape_configs: Record<string, unknown>[] };
+    expect(withColours.scrape_configs.find((job) => job.job_name === 'app-reader')).toEqual({
+      job_name: 'app-reader',
+      metrics_path: '/metrics',
+      dns_sd_configs: [{ names: ['app-reader'], type: 'A', port: 8080 }],
+      relabel_configs: [{ target_label: 'app', replacement: 'reader' }],
+    });
+  });
+
+  itWithTools('vmagent')('accepts the alias lookup under strict parsing', () => {
+    const files = workspace('vmagent');
+    try {
+      const path = files.write('scrape.yml', renderScrapeConfig({ apps: [{ app: 'reader', address: 'app-reader:8080', everyContainer: true }] }));
+      const result = run('vmagent', [`-promscrape.config=${path}`, '-promscrape.config.strictParse', '-promscrape.config.dryRun']);
+      expect({ status: result.status, log: result.stderr.split('\n').filter((line) => /error|fatal/i.test(line)) })
+        .toEqual({ status: 0, log: [] });
+    } finally {
+      files.remove();
+    }
+  });
+
   it('takes container addresses from the model, so tests can point it at loopback', () => {
     const local = parse(renderScrapeConfig({ addresses: { victoriaMetrics: '127.0.0.1:18428' } })) as { scrape_configs: ScrapeJob[] };
     expect(local.scrape_configs.find((job) => job.job_name === 'victoriametrics')?.static_configs[0].targets).toEqual(['127.0.0.1:18428']);
