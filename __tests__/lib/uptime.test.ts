@@ -1,10 +1,13 @@
 // The uptime prober's files: probes derived from every hostname the environment serves, and each file checked by
 // the tool that reads it (promtool, the blackbox exporter, amtool, yamllint); the probe alerts proved with
 // `promtool test rules`: down for 2 minutes fires and not before, a certificate under 7 days fires.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { stringify } from 'yaml';
 
 import { PROBE_MODULES, renderUptimeProberFiles, resolveUptimeAlertRules, UptimeModel, uptimeJob, UPTIME_FILES } from '../../lib/uptime';
-import { PRODUCTION, specOf } from '../support/platform';
+import { configText, PRODUCTION, specOf } from '../support/platform';
 import { itWithTools, run } from '../support/tools';
 import { expandAnnotation } from './observability/support/promtool-tests';
 import { workspace, yamllint } from './observability/support/workspace';
@@ -222,4 +225,29 @@ describe('the probe alerts under promtool test rules', () => {
     expect(result.output).toContain('SUCCESS');
     expect(result.status).toBe(0);
   });
+});
+
+describe('npm run synth with uptime switched on', () => {
+  it('writes each environment\'s prober files beside the stacks and says where they went', () => {
+    const files = workspace('uptime-synth');
+    try {
+      const config = configText((document) => {
+        document.setIn([...PRODUCTION, 'services'], document.createNode(services));
+      });
+      const configFile = files.write('platform.yaml', config);
+      const outdir = join(files.dir, 'cdktf.out');
+      const root = join(__dirname, '..', '..');
+      const result = run(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'main.ts'), '--config', configFile], {
+        cwd: root,
+        env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: '1' },
+      });
+      expect(result.status).toBe(0);
+      expect(readdirSync(join(outdir, 'uptime'))).toEqual(['production']);
+      expect(readdirSync(join(outdir, 'uptime', 'production')).sort()).toEqual(Object.values(UPTIME_FILES).sort());
+      expect(readFileSync(join(outdir, 'uptime', 'production', UPTIME_FILES.prometheus), 'utf8')).toContain('https://reader.mambo-cloud.example/');
+      expect(result.stdout).toMatch(/Uptime prober for production: \d+ URLs in .*uptime\/production/);
+    } finally {
+      files.remove();
+    }
+  }, 120_000);
 });
