@@ -9,7 +9,7 @@ import { Network } from '@cdktf/provider-docker/lib/network';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { Password } from '@cdktf/provider-random/lib/password';
 
-import { AppAuth, Colour, HealthcheckSpec, VolumeBackupPolicy } from '../lib/app-definition';
+import { AppAuth, Colour, HealthcheckSpec, RestartPolicy, VolumeBackupPolicy } from '../lib/app-definition';
 import { catalogImageRef } from '../lib/images';
 import { activationCommands, otherColour } from '../lib/release';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from '../lib/traefik';
@@ -68,6 +68,8 @@ export interface PlatformAppProps {
   readonly user?: string;
   /** Keep the image's capabilities instead of dropping them all. @default false */
   readonly keepCapabilities?: boolean;
+  /** @default 'unless-stopped' */
+  readonly restart?: RestartPolicy;
   /** Blue/green releases instead of replacing the container in place. @default off */
   readonly blueGreen?: BlueGreenProps;
   /** More labels on the app's container (e.g. Watchtower's); the edge's routing labels win over them. */
@@ -185,6 +187,7 @@ export class PlatformApp extends Construct {
       healthcheck: props.healthcheck,
       user: props.user,
       capabilities: props.keepCapabilities ? undefined : { drop: ['ALL'] },
+      restart: props.restart,
       metrics: props.metrics,
       hostnames: props.hostnames,
       dependsOn: Object.values(companions).map((companion) => companion.container),

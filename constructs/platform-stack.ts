@@ -256,6 +256,7 @@ export class PlatformStack extends TerraformStack {
         internal: app.internal,
         user: app.user,
         keepCapabilities: app.keepCapabilities,
+        restart: app.restart,
         blueGreen: app.release && { live: app.release.live, images: app.release.images, keepIdleFor: app.release.keepIdleFor },
         // Only apps marked autoUpdate (never critical ones) carry the label Watchtower looks for.
         labels: app.autoUpdate ? watchtowerLabels() : undefined,

@@ -47,6 +47,8 @@ export interface CompanionDefinition {
   readonly passwordEnv?: string;
 }
 
+export type RestartPolicy = 'no' | 'on-failure' | 'always' | 'unless-stopped';
+
 /** The two colours of a blue/green app. */
 export type Colour = 'blue' | 'green';
 
@@ -106,4 +108,6 @@ export interface AppDefinition {
   readonly privateRegistry?: boolean;
   /** Keep all capabilities (some images need to bind low ports or chown). @default false: all dropped but the few images need */
   readonly keepCapabilities?: boolean;
+  /** Docker restart policy. @default 'unless-stopped' */
+  readonly restart?: RestartPolicy;
 }

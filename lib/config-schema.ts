@@ -131,6 +131,7 @@ const appSchema = z.strictObject({
   subnet: cidr.optional(),
   user: z.string().optional(),
   keepCapabilities: z.boolean().optional(),
+  restart: z.enum(['no', 'on-failure', 'always', 'unless-stopped']).optional(),
   /** Blue/green releases: the edge routes to the live colour; `npm run release` edits this block. */
   release: z.strictObject({
     strategy: z.literal('blue-green'),

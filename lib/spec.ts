@@ -3,7 +3,7 @@
 
 import * as ipaddr from 'ipaddr.js';
 
-import { AppAuth, AppDefinition, BlueGreenRelease, CompanionDefinition, HealthcheckSpec } from './app-definition';
+import { AppAuth, AppDefinition, BlueGreenRelease, CompanionDefinition, HealthcheckSpec, RestartPolicy } from './app-definition';
 import { ConfigError } from './config-error';
 import { AppConfig, EnvironmentConfig, PlatformConfig } from './config-schema';
 import { recordValueProblem } from './dns-records';
@@ -98,6 +98,7 @@ export interface AppSpec {
   readonly subnet: string;
   readonly user?: string;
   readonly keepCapabilities: boolean;
+  readonly restart: RestartPolicy;
   /** Never updated behind Terraform's back. */
   readonly critical: boolean;
   /** Watchtower may replace the container when the image behind its tag changes. */
@@ -385,6 +386,7 @@ function resolveApp(
     subnet: networks.subnets[name],
     user: merged.user,
     keepCapabilities: merged.keepCapabilities ?? false,
+    restart: merged.restart ?? 'unless-stopped',
     ...updates,
   };
 }

@@ -169,13 +169,14 @@ describe('the default platform stack', () => {
   });
 
   it('routes a plain app with its own router and service', () => {
-    const config = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git'], { from: 'gitea', hostnames: ['git'] })).platformConfig;
+    const config = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git'], { from: 'gitea', hostnames: ['git'], restart: 'always' })).platformConfig;
     expect(labelsOf(containerNamed(config, `${PREFIX}-git`))).toMatchObject({
       'traefik.http.routers.git.rule': 'Host(`git.mambo-cloud.example`)',
       'traefik.http.routers.git.service': 'git',
       'traefik.http.services.git.loadbalancer.server.port': '3000',
     });
     expect(containerNamed(config, `${PREFIX}-git`).must_run).toBe(true);
+    expect(containerNamed(config, `${PREFIX}-git`).restart).toBe('always');
   });
 
   it('serves the backoffice behind SSO with its page uploaded', () => {
