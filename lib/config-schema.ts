@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
 import { APP_AUTH_MODES } from './app-definition';
 import { environmentOperationsShape } from './environment-schema';
+import { observabilitySchema } from './observability-config';
 import { servicesSchema } from './optional-services';
 import { EDGE_MIDDLEWARES } from './traefik';
 
@@ -258,6 +259,8 @@ export const environmentSchema = z.strictObject({
   sso: ssoSchema.optional(),
   /** Optional services, each off by default: watchtower, portainer, registry, uptime (see optional-services.ts). */
   services: servicesSchema,
+  /** Metrics, logs, dashboards and alerts to ntfy on the primary host (see observability-config.ts). */
+  observability: observabilitySchema,
   /** Tier, hostname suffix, variable prefix, state backend, docker access: see environment-schema.ts. */
   ...environmentOperationsShape,
 });

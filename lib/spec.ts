@@ -13,6 +13,7 @@ import {
 } from './environments';
 import { LOCATIONS, OsFamily, SERVER_TYPES, ServerType, osFamilyOf } from './hetzner-catalog';
 import { ImageReferenceError, catalogImageRef, parseImageReference } from './images';
+import { ObservabilitySpec, resolveObservability } from './observability-config';
 import {
   RegistrySpec, ServicesSpec, appUpdatePolicy, resolveWatchedServices, serveServices, serviceNetworks, withPrivateRegistry,
 } from './optional-services';
@@ -27,7 +28,9 @@ export interface PlatformSpec {
   readonly warnings: readonly string[];
 }
 
-export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso' | 'services'> {
+export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso' | 'services' | 'observability'> {
+  /** Metrics, logs, dashboards and alerts, with their defaults filled (lib/observability-config.ts). */
+  readonly observability: ObservabilitySpec;
   /** The optional services switched on (lib/optional-services.ts); each is undefined when off. */
   readonly services: ServicesSpec;
   /** Single sign-on, when the environment has an `sso` section. */
@@ -239,8 +242,11 @@ function resolveEnvironment(
   const sso = environment.sso && resolveSso(environment.sso, environment.platformHostnames.auth, roots, environment.variablePrefix);
   const watched = resolveWatchedServices(environment.services, { apps, hostnames, sso, portainer, letsEncrypt: environment.letsEncrypt }, at, fail);
   const services: ServicesSpec = { registry, portainer, ...watched };
-  const { apps: _apps, networks: _networks, sso: _sso, services: _services, ...rest } = environment;
-  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, services, corsOrigins: environment.edge.corsOrigins };
+  const observability = resolveObservability(environment.observability, {
+    project: projectName, environment: name, retention: environment.retention, servicesNtfy: environment.services.ntfy,
+  }, at, fail);
+  const { apps: _apps, networks: _networks, sso: _sso, services: _services, observability: _observability, ...rest } = environment;
+  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, services, observability, corsOrigins: environment.edge.corsOrigins };
 }
 
 /**
