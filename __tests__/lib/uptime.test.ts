@@ -2,13 +2,15 @@
 // the tool that reads it (promtool, the blackbox exporter, amtool, yamllint); the probe alerts proved with
 // `promtool test rules`: down for 2 minutes fires and not before, a certificate under 7 days fires.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, Server } from 'node:https';
 import { join } from 'node:path';
 
 import { stringify } from 'yaml';
 
-import { PROBE_MODULES, renderUptimeProberFiles, resolveUptimeAlertRules, UptimeModel, uptimeJob, UPTIME_FILES } from '../../lib/uptime';
+import { PROBE_MODULES, PROBER_BASIC_AUTH_FILE, renderUptimeProberFiles, resolveUptimeAlertRules, UptimeModel, uptimeJob, UPTIME_FILES } from '../../lib/uptime';
 import { configText, PRODUCTION, specOf } from '../support/platform';
-import { itWithTools, run } from '../support/tools';
+import { hasTool, itWithTools, run } from '../support/tools';
+import { freePort, ProcessGroup } from './observability/support/processes';
 import { expandAnnotation } from './observability/support/promtool-tests';
 import { workspace, yamllint } from './observability/support/workspace';
 
@@ -250,4 +252,67 @@ describe('npm run synth with uptime switched on', () => {
       files.remove();
     }
   }, 120_000);
+});
+
+describe('the probe modules, run by a real blackbox exporter', () => {
+  const processes = new ProcessGroup();
+  const files = workspace('uptime-probe');
+  let exporter = '';
+  let site = '';
+  let server: Server | undefined;
+
+  beforeAll(async () => {
+    if (!hasTool('prometheus-blackbox-exporter') || !hasTool('openssl')) return;
+    run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${files.dir}/key.pem`, '-out', `${files.dir}/cert.pem`,
+      '-days', '3', '-subj', '/CN=127.0.0.1']);
+    // The edge as the probes see it: a live app, a router gone (404), a failing app, SSO's redirect, basic auth.
+    server = createServer({ key: readFileSync(`${files.dir}/key.pem`), cert: readFileSync(`${files.dir}/cert.pem`) }, (request, response) => {
+      const expected = `Basic ${Buffer.from('uptime:probe-password').toString('base64')}`;
+      const status = ({ '/ok': 200, '/gone': 404, '/broken': 502, '/sso': 302 } as Record<string, number>)[request.url ?? '']
+        ?? (request.url === '/basic' ? (request.headers.authorization === expected ? 200 : 401) : 404);
+      response.writeHead(status, status === 302 ? { Location: 'https://auth.example/' } : {}).end();
+    });
+    const sitePort = await freePort();
+    await new Promise<void>((resolve) => server!.listen(sitePort, '127.0.0.1', resolve));
+    site = `https://127.0.0.1:${sitePort}`;
+
+    const model = { ...modelOf(uptimeSpec().environments[1]), basicAuthUser: 'uptime' };
+    const config = renderUptimeProberFiles(model)[UPTIME_FILES.blackbox].replace(PROBER_BASIC_AUTH_FILE, `${files.dir}/password`);
+    files.write('password', 'probe-password');
+    files.write('blackbox.yml', config);
+    const port = await freePort();
+    exporter = `http://127.0.0.1:${port}`;
+    processes.start('blackbox', 'prometheus-blackbox-exporter', [`--config.file=${files.dir}/blackbox.yml`, `--web.listen-address=127.0.0.1:${port}`], `${files.dir}/blackbox.log`);
+    await processes.waitUntilReady('blackbox', `${exporter}/-/healthy`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await processes.stopAll();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    files.remove();
+  });
+
+  async function probe(path: string, module: string): Promise<Record<string, number>> {
+    const response = await fetch(`${exporter}/probe?module=${module}&target=${encodeURIComponent(`${site}${path}`)}`);
+    const text = await response.text();
+    return Object.fromEntries(text.split('\n').filter((line) => /^probe_[a-z_]+ /.test(line)).map((line) => [line.split(' ')[0], Number(line.split(' ')[1])]));
+  }
+
+  itWithTools('prometheus-blackbox-exporter', 'openssl')('count a live app and SSO\'s redirect as up, a missing router and a 5xx as down', async () => {
+    expect((await probe('/ok', PROBE_MODULES.none)).probe_success).toBe(1);
+    expect((await probe('/sso', PROBE_MODULES.none)).probe_success).toBe(1);
+    expect((await probe('/gone', PROBE_MODULES.none)).probe_success).toBe(0);
+    expect((await probe('/broken', PROBE_MODULES.none)).probe_success).toBe(0);
+  });
+
+  itWithTools('prometheus-blackbox-exporter', 'openssl')('sign in where the edge asks for basic auth', async () => {
+    expect((await probe('/basic', PROBE_MODULES.basic)).probe_success).toBe(1);
+  });
+
+  itWithTools('prometheus-blackbox-exporter', 'openssl')('report the certificate\'s expiry, which the alert compares with 7 days', async () => {
+    const metrics = await probe('/ok', PROBE_MODULES.none);
+    const days = (metrics.probe_ssl_earliest_cert_expiry - Date.now() / 1000) / 86_400;
+    expect(days).toBeGreaterThan(2.9);
+    expect(days).toBeLessThan(3.1);
+  });
 });
