@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { LOCATIONS, SERVER_TYPES, SUPPORTED_IMAGES, osFamilyOf } from './hetzner-catalog';
 import { APP_AUTH_MODES } from './app-definition';
+import { backupsSchema, maintenanceSchema } from './backups';
 import { environmentOperationsShape } from './environment-schema';
 import { observabilitySchema } from './observability-config';
 import { servicesSchema } from './optional-services';
@@ -259,6 +260,10 @@ export const environmentSchema = z.strictObject({
   sso: ssoSchema.optional(),
   /** Optional services, each off by default: watchtower, portainer, registry, uptime (see optional-services.ts). */
   services: servicesSchema,
+  /** Backups of every host: schedule, retention, a remote restic repository, extra paths (see backups.ts). */
+  backups: backupsSchema,
+  /** When the maintenance jobs run from cron: health check, TLS check, cleanup (see backups.ts). */
+  maintenance: maintenanceSchema,
   /** Metrics, logs, dashboards and alerts to ntfy on the primary host (see observability-config.ts). */
   observability: observabilitySchema,
   /** Tier, hostname suffix, variable prefix, state backend, docker access: see environment-schema.ts. */

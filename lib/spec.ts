@@ -4,6 +4,7 @@
 import * as ipaddr from 'ipaddr.js';
 
 import { AppAuth, AppDefinition, BlueGreenRelease, CompanionDefinition, HealthcheckSpec, RestartPolicy } from './app-definition';
+import { BackupsSpec, resolveBackups } from './backups';
 import { ConfigError } from './config-error';
 import { AppConfig, EnvironmentConfig, PlatformConfig } from './config-schema';
 import { recordValueProblem } from './dns-records';
@@ -28,7 +29,9 @@ export interface PlatformSpec {
   readonly warnings: readonly string[];
 }
 
-export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso' | 'services' | 'observability'> {
+export interface EnvironmentSpec extends Omit<EnvironmentConfig, 'hosts' | 'apps' | 'networks' | 'sso' | 'services' | 'observability' | 'backups' | 'maintenance'> {
+  /** Backups and the maintenance jobs' schedules, checked with the scripts' validators (lib/backups.ts). */
+  readonly backups: BackupsSpec;
   /** Metrics, logs, dashboards and alerts, with their defaults filled (lib/observability-config.ts). */
   readonly observability: ObservabilitySpec;
   /** The optional services switched on (lib/optional-services.ts); each is undefined when off. */
@@ -245,8 +248,11 @@ function resolveEnvironment(
   const observability = resolveObservability(environment.observability, {
     project: projectName, environment: name, retention: environment.retention, servicesNtfy: environment.services.ntfy,
   }, at, fail);
-  const { apps: _apps, networks: _networks, sso: _sso, services: _services, observability: _observability, ...rest } = environment;
-  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, services, observability, corsOrigins: environment.edge.corsOrigins };
+  const backups = resolveBackups(environment.backups, environment.maintenance, {
+    namePrefix: `${projectName}-${name}`, variablePrefix: environment.variablePrefix, retention: environment.retention, apps,
+  }, at, fail);
+  const { apps: _apps, networks: _networks, sso: _sso, services: _services, observability: _observability, backups: _backups, maintenance: _maintenance, ...rest } = environment;
+  return { ...rest, name, hosts, primaryHost, hostnames, apps, networks, sso, services, observability, backups, corsOrigins: environment.edge.corsOrigins };
 }
 
 /**
