@@ -2,6 +2,7 @@
 // catalogs) they are built on. `main.ts` is the app that uses them for platform.yaml.
 
 export * from './constructs/authelia-sso';
+export * from './constructs/docker-access';
 export * from './constructs/dns-zone';
 export * from './constructs/docker-host';
 export * from './constructs/fail2ban-jail';
@@ -10,10 +11,13 @@ export * from './constructs/infra-stack';
 export * from './constructs/platform-app';
 export * from './constructs/platform-app-builder';
 export * from './constructs/platform-container';
+export * from './constructs/platform-report';
 export * from './constructs/platform-stack';
 export * from './constructs/policy';
 export * from './constructs/portainer';
 export * from './constructs/private-registry';
+export * from './constructs/stack-variables';
+export * from './constructs/state-backend';
 export * from './constructs/traefik-edge';
 export * from './constructs/watchtower';
 
@@ -28,6 +32,8 @@ export * from './lib/config';
 export * from './lib/config-error';
 export * from './lib/config-schema';
 export * from './lib/dns-records';
+export * from './lib/environment-schema';
+export * from './lib/environments';
 export * from './lib/fail2ban';
 export * from './lib/hetzner-catalog';
 export * from './lib/images';
@@ -35,7 +41,10 @@ export * from './lib/optional-services';
 export * from './lib/policy';
 export * from './lib/private-registry';
 export * from './lib/release';
+export * from './lib/report';
+export * from './lib/smoke';
 export * from './lib/spec';
+export * from './lib/state-backend';
 export * from './lib/sso';
 export * from './lib/subnets';
 export * from './lib/traefik';
