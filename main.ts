@@ -19,11 +19,11 @@ import { renderPlatformReport, summarizeReport } from './lib/report';
 import { renderUptimeProberFiles } from './lib/uptime';
 
 function main(): void {
-  const file = configFileFrom(process.argv, process.env);
   const outdir = path.resolve(process.env.CDKTF_OUTDIR ?? 'cdktf.out');
   let scratch: string | undefined;
 
   try {
+    const file = configFileFrom(process.argv, process.env);
     const spec = loadPlatformFile(file, APP_DEFINITIONS);
     for (const warning of spec.warnings) console.warn(`warning: ${warning}`);
 
@@ -31,6 +31,7 @@ function main(): void {
     const app = new App({ outdir: scratch });
     const stacks = buildPlatform(app, spec);
     app.synth();
+    for (const warning of synthWarnings(scratch)) console.warn(`warning: ${warning}`);
 
     // The report sits beside the stacks it describes, written before anything reaches cdktf.out.
     const stackJson = (id: string) => JSON.parse(readFileSync(path.join(scratch!, 'stacks', id, 'cdk.tf.json'), 'utf8'));
@@ -70,6 +71,16 @@ function main(): void {
     }
     throw error;
   }
+}
+
+/** Warnings constructs attached at synth (e.g. a volume no backup covers), as `cdktf synth` would print them. */
+function synthWarnings(outdir: string): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+    stacks: Record<string, { annotations?: { constructPath: string; level: string; message: string }[] }>;
+  };
+  return Object.values(manifest.stacks).flatMap((stack) => (stack.annotations ?? [])
+    .filter((annotation) => annotation.level === 'warn')
+    .map((annotation) => `[${annotation.constructPath}] ${annotation.message}`));
 }
 
 main();
