@@ -14,14 +14,34 @@ import { StackBackend, StackKind, stackBackend } from '../lib/state-backend';
 import { PlatformStack } from './platform-stack';
 import { variablesOf } from './stack-variables';
 
-/** What a platform stack may expose for the report; read when present. */
-interface ReportablePlatformStack {
-  readonly alertRules?: readonly { readonly name: string; readonly severity: string; readonly group: string }[];
-  readonly backupJob?: {
-    readonly schedule: string;
-    readonly targets: readonly string[];
-    readonly retention: { readonly localDays: number; readonly remoteDays: number };
+type ReportedRule = { readonly name: string; readonly severity: string; readonly group: string };
+type ReportedBackupJob = {
+  readonly schedule: string;
+  readonly targets: readonly string[];
+  readonly retention: { readonly localDays: number; readonly remoteDays: number };
+};
+
+/**
+ * The alert rules the platform stack deploys: its `alertRules` (a list, or a construct with `rules`), or an
+ * AlertRules construct anywhere in it. Looked up by shape, so the report never forces a dependency on them.
+ */
+function deployedAlertRules(stack: TerraformStack): readonly ReportedRule[] | undefined {
+  const rulesOf = (value: unknown): readonly ReportedRule[] | undefined => {
+    if (Array.isArray(value)) return value;
+    const rules = (value as { rules?: unknown } | undefined)?.rules;
+    return Array.isArray(rules) ? rules : undefined;
   };
+  const own = rulesOf((stack as unknown as { alertRules?: unknown }).alertRules);
+  if (own) return own;
+  const construct = stack.node.findAll().find((candidate) => candidate.constructor.name === 'AlertRules');
+  return construct ? rulesOf(construct) : undefined;
+}
+
+/** The backup job the platform stack deploys, when it exposes one as `backupJob` with a schedule. */
+function deployedBackupJob(stack: TerraformStack): ReportedBackupJob | undefined {
+  const job = (stack as unknown as { backupJob?: Partial<ReportedBackupJob> }).backupJob;
+  if (!job || typeof job.schedule !== 'string') return undefined;
+  return { schedule: job.schedule, targets: job.targets ?? [], retention: job.retention ?? BACKUP_DEFAULTS.retention };
 }
 
 /** The synthesized Terraform JSON of a stack, by stack id. */
@@ -39,7 +59,6 @@ function environmentReport(project: string, environment: EnvironmentSpec, stacks
   const stackOf = (kind: StackKind) => stacks.find((stack) => stack.node.id === `${environment.name}-${kind}`);
   const platform = stackOf('platform');
   if (!(platform instanceof PlatformStack)) throw new Error(`no platform stack for environment ${environment.name}`);
-  const reportable = platform as PlatformStack & ReportablePlatformStack;
   const json = stackJson(platform.node.id);
 
   const hosts: HostReport[] = environment.hosts.map((hostSpec) => {
@@ -76,15 +95,17 @@ function environmentReport(project: string, environment: EnvironmentSpec, stacks
     };
   });
 
-  const alerts = reportable.alertRules
-    ? { source: 'platform-stack' as const, rules: reportable.alertRules }
+  const deployedRules = deployedAlertRules(platform);
+  const alerts = deployedRules
+    ? { source: 'platform-stack' as const, rules: deployedRules.map((rule) => ({ name: rule.name, severity: rule.severity, group: rule.group })) }
     : { source: 'defaults' as const, rules: resolveAlertRules().map((rule) => ({ name: rule.name, severity: rule.severity, group: rule.group })) };
 
   const volumes = environment.hosts.flatMap((hostSpec) => platform.hosts[hostSpec.name].volumes.map((volume) => ({
     name: volume.name, host: hostSpec.name, policy: volume.backup, owner: volume.owner,
   })));
-  const backups = reportable.backupJob
-    ? { source: 'platform-stack' as const, ...reportable.backupJob, volumes }
+  const backupJob = deployedBackupJob(platform);
+  const backups = backupJob
+    ? { source: 'platform-stack' as const, ...backupJob, volumes }
     : {
       source: 'defaults' as const,
       schedule: DEFAULT_SCHEDULES.backup,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { App, Testing } from 'cdktf';
+import { Construct } from 'constructs';
 
 import { buildPlatform } from '../../constructs/platform-app-builder';
 import { buildReportModel } from '../../constructs/platform-report';
@@ -135,5 +136,24 @@ describe('the Mermaid diagrams', () => {
     expect(production).toMatch(/production_main_mambo_production_traefik\["mambo-production-traefik<br\/>platform, 128 MiB"\]/);
     expect(production).toContain('production_internet -->|"80, 443"| production_main_mambo_production_traefik');
     expect(production).toMatch(/production_route_reader_mambo_cloud_example ==> production_main_mambo_production_reader/);
+  });
+});
+
+describe('alerts the platform stack deploys', () => {
+  it('are reported from its AlertRules construct instead of the defaults', () => {
+    class AlertRules extends Construct {
+      get rules() {
+        return [{ name: 'OnlyRule', severity: 'critical', group: 'host' }];
+      }
+    }
+    const ownApp = Testing.app() as App;
+    const ownStacks = buildPlatform(ownApp, spec);
+    new AlertRules(ownStacks.find((stack) => stack.node.id === 'production-platform')!, 'alert-rules');
+    ownApp.synth();
+    const ownModel = buildReportModel(spec, ownStacks, 'platform.yaml',
+      (id) => JSON.parse(readFileSync(path.join(ownApp.outdir, 'stacks', id, 'cdk.tf.json'), 'utf8')));
+    expect(ownModel.environments[0].alerts).toEqual({ source: 'platform-stack', rules: [{ name: 'OnlyRule', severity: 'critical', group: 'host' }] });
+    expect(renderPlatformReport(ownModel)).toContain('The rules the platform stack deploys:');
+    expect(ownModel.environments[1].alerts.source).toBe('defaults');
   });
 });
