@@ -30,10 +30,12 @@ export function routerRule(hostnames: readonly string[]): string {
 
 export function traefikLabels(route: RouteModel): Record<string, string> {
   const router = `traefik.http.routers.${route.name}`;
+  // Rate limits and security headers come first, so sign-in attempts are rate-limited and the
+  // authentication's own 401s and redirects carry HSTS and friends; authentication comes last.
   const chain = [
+    ...route.middlewares.map((middleware) => `${middleware}@file`),
     ...(route.basicAuth ? [`${BASIC_AUTH_MIDDLEWARE}@file`] : []),
     ...(route.extraMiddlewares ?? []),
-    ...route.middlewares.map((middleware) => `${middleware}@file`),
   ];
 
   const labels: Record<string, string> = {

@@ -35,11 +35,11 @@ describe('SSO on the default platform', () => {
     expect(authelia.ports).toBeUndefined();
   });
 
-  it('puts the traefik dashboard and the backoffice behind SSO with two factors, forward-auth first', () => {
+  it('puts the traefik dashboard and the backoffice behind SSO with two factors, forward-auth after the rate limit and headers', () => {
     const traefik = labelsOf(containerNamed(platformConfig, `${PREFIX}-traefik`));
     const backoffice = labelsOf(containerNamed(platformConfig, `${PREFIX}-backoffice`));
-    expect(traefik['traefik.http.routers.traefik-dashboard.middlewares']).toBe(`${SSO_MIDDLEWARE},rate-strict@file,security-headers@file`);
-    expect(backoffice['traefik.http.routers.backoffice.middlewares'].split(',')[0]).toBe(SSO_MIDDLEWARE);
+    expect(traefik['traefik.http.routers.traefik-dashboard.middlewares']).toBe(`rate-strict@file,security-headers@file,${SSO_MIDDLEWARE}`);
+    expect(backoffice['traefik.http.routers.backoffice.middlewares'].split(',').at(-1)).toBe(SSO_MIDDLEWARE);
     expect(autheliaConfigOf(platformConfig).access_control).toEqual({
       default_policy: 'deny',
       rules: [{ domain: ['traefik.mambo-cloud.example', 'backoffice.mambo-cloud.example'], policy: 'two_factor' }],
@@ -104,9 +104,9 @@ describe('app auth in platform.yaml', () => {
   });
   const middlewares = (app: string) => labelsOf(containerNamed(platformConfig, `${PREFIX}-${app}`))[`traefik.http.routers.${app}.middlewares`].split(',');
 
-  it('sso: one factor; sso-2fa: two; forward-auth first in each chain', () => {
-    expect(middlewares('wiki')[0]).toBe(SSO_MIDDLEWARE);
-    expect(middlewares('admin')[0]).toBe(SSO_MIDDLEWARE);
+  it('sso: one factor; sso-2fa: two; forward-auth last in each chain', () => {
+    expect(middlewares('wiki').at(-1)).toBe(SSO_MIDDLEWARE);
+    expect(middlewares('admin').at(-1)).toBe(SSO_MIDDLEWARE);
     expect(autheliaConfigOf(platformConfig).access_control.rules).toEqual([
       { domain: ['traefik.mambo-cloud.example', 'backoffice.mambo-cloud.example', 'admin.mambo-cloud.example'], policy: 'two_factor' },
       { domain: ['wiki.mambo-shop.example'], policy: 'one_factor' },
@@ -114,7 +114,7 @@ describe('app auth in platform.yaml', () => {
   });
 
   it('basic keeps working beside SSO, and makes the htpasswd variable required again', () => {
-    expect(middlewares('legacy')[0]).toBe('basic-auth@file');
+    expect(middlewares('legacy').at(-1)).toBe('basic-auth@file');
     expect(platformConfig.variable.platform_basic_auth_htpasswd.default).toBeUndefined();
   });
 
@@ -135,7 +135,7 @@ describe('the sso section', () => {
   it('dashboards: basic keeps them on basic auth, with the htpasswd variable required', () => {
     const { platformConfig } = buildEnvironment((document) => document.setIn([...PRODUCTION, 'sso', 'dashboards'], 'basic'));
     const traefik = labelsOf(containerNamed(platformConfig, `${PREFIX}-traefik`));
-    expect(traefik['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/^basic-auth@file,/);
+    expect(traefik['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/,basic-auth@file$/);
     expect(platformConfig.variable.platform_basic_auth_htpasswd.default).toBeUndefined();
   });
 
@@ -143,7 +143,7 @@ describe('the sso section', () => {
     const { platformConfig, infraJson } = buildEnvironment((document) => document.deleteIn([...PRODUCTION, 'sso']));
     expect(() => containerNamed(platformConfig, `${PREFIX}-authelia`)).toThrow('no container named');
     expect(infraJson).not.toContain('"name": "auth"');
-    expect(labelsOf(containerNamed(platformConfig, `${PREFIX}-backoffice`))['traefik.http.routers.backoffice.middlewares']).toMatch(/^basic-auth@file,/);
+    expect(labelsOf(containerNamed(platformConfig, `${PREFIX}-backoffice`))['traefik.http.routers.backoffice.middlewares']).toMatch(/,basic-auth@file$/);
   });
 
   it('with SMTP: the SMTP notifier, its login and password from sensitive variables, and a route out', () => {

@@ -109,7 +109,7 @@ describe('Portainer', () => {
   it('is served on portainer.<domain> behind the SSO with two factors, the forward-auth first, without basic auth', () => {
     const labels = labelsOf(portainer);
     expect(labels['traefik.http.routers.portainer.rule']).toBe('Host(`portainer.mambo-cloud.example`)');
-    expect(labels['traefik.http.routers.portainer.middlewares']).toBe('sso@file,rate-strict@file,security-headers@file');
+    expect(labels['traefik.http.routers.portainer.middlewares']).toBe('rate-strict@file,security-headers@file,sso@file');
     expect(labels['traefik.http.services.portainer.loadbalancer.server.port']).toBe('9000');
     expect(platform.sso!.protectedHostnames.get('portainer.mambo-cloud.example')).toBe('two_factor');
     expect(infraJson).toContain('"portainer"');
@@ -121,7 +121,7 @@ describe('Portainer', () => {
       document.deleteIn([...PRODUCTION, 'sso']);
     });
     const labels = labelsOf(containerNamed(basic, `${PREFIX}-portainer`));
-    expect(labels['traefik.http.routers.portainer.middlewares']).toBe('basic-auth@file,rate-strict@file,security-headers@file');
+    expect(labels['traefik.http.routers.portainer.middlewares']).toBe('rate-strict@file,security-headers@file,basic-auth@file');
     expect(basic.variable.platform_basic_auth_htpasswd.default).toBeUndefined();
   });
 

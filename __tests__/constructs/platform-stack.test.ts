@@ -75,7 +75,7 @@ describe('the default platform stack', () => {
       const labels = labelsOf(traefik);
       expect(labels['traefik.http.routers.traefik-dashboard.rule']).toBe('Host(`traefik.mambo-cloud.example`)');
       expect(labels['traefik.http.routers.traefik-dashboard.service']).toBe('api@internal');
-      expect(labels['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/^sso@file,/);
+      expect(labels['traefik.http.routers.traefik-dashboard.middlewares']).toMatch(/^rate-strict@file,.*sso@file$/);
     });
   });
 
@@ -181,7 +181,7 @@ describe('the default platform stack', () => {
 
   it('serves the backoffice behind SSO with its page uploaded', () => {
     const backoffice = containerNamed(platformConfig, `${PREFIX}-backoffice`);
-    expect(labelsOf(backoffice)['traefik.http.routers.backoffice.middlewares']).toMatch(/^sso@file,/);
+    expect(labelsOf(backoffice)['traefik.http.routers.backoffice.middlewares']).toMatch(/^rate-global@file,.*sso@file$/);
     expect(backoffice.upload.map((upload: any) => upload.file)).toContain('/usr/share/nginx/html/index.html');
     expect(backoffice.capabilities).toEqual({ drop: ['ALL'] });
   });

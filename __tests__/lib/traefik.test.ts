@@ -138,8 +138,8 @@ describe('router labels', () => {
     expect(labels['traefik.http.routers.shop.tls.certresolver']).toBe('le');
   });
 
-  it('chain authentication first, then the named middlewares from the file provider', () => {
-    expect(labels['traefik.http.routers.shop.middlewares']).toBe('basic-auth@file,rate-api@file,security-headers@file');
+  it('chain the named middlewares from the file provider first, authentication last', () => {
+    expect(labels['traefik.http.routers.shop.middlewares']).toBe('rate-api@file,security-headers@file,basic-auth@file');
   });
 
   it('send traffic to the app\'s port', () => {
