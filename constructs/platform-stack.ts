@@ -14,6 +14,7 @@ import { dnsNamesOf } from '../lib/policy';
 import { EnvironmentSpec, PLATFORM_NETWORKS } from '../lib/spec';
 import { SSO_MIDDLEWARE, pinnedEdgeAddress, ssoPolicyOf } from '../lib/sso';
 import { AutheliaSso, SSO_PORTAL_ROUTER_PREFIX, passwordHashVariable } from './authelia-sso';
+import { BackupJob, backupJobsFor } from './backup-job';
 import { dockerAccessFor } from './docker-access';
 import { DockerHost } from './docker-host';
 import { Fail2banJail } from './fail2ban-jail';
@@ -47,6 +48,8 @@ export class PlatformStack extends TerraformStack {
   readonly portainer?: Portainer;
   /** Watchtower on each host that runs an app marked autoUpdate. */
   readonly watchtowers: Readonly<Record<string, Watchtower>>;
+  /** Backups and maintenance scripts on each host (`backups` and `maintenance` in the config). */
+  readonly backupJobs: Readonly<Record<string, BackupJob>>;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -264,11 +267,19 @@ export class PlatformStack extends TerraformStack {
     }
     this.apps = apps;
 
+    // Derived from each host's register at synth: volumes added after this line are backed up too.
+    this.backupJobs = backupJobsFor(this, environment, hosts);
+
     for (const host of Object.values(hosts)) {
       this.node.addValidation({ validate: () => (host.memoryBudget().fits ? [] : [describeOverflow(host.memoryBudget())]) });
     }
 
     Policy.enforce(this, { dnsNames: dnsNamesOf(environment) });
+  }
+
+  /** The backup schedule, remote target and retention (the same on every host), for the platform report. */
+  get backupJob(): BackupJob['summary'] {
+    return this.backupJobs[this.environment.primaryHost.name].summary;
   }
 }
 

@@ -152,7 +152,15 @@ export function resolveBackups(
   };
   backups.extraPaths.forEach((path, index) => {
     if (backups.extraPaths.indexOf(path) !== index) throw fail(where('extraPaths', index), JSON.stringify(path), 'expected each extra path once');
-    if (checkedNow(path)) check(where('extraPaths', index), () => validateExtraPaths([path], appVolumes, DOCKER_VOLUMES_DIR, 'extraPath'));
+    if (checkedNow(path)) {
+      check(where('extraPaths', index), () => {
+        const volume = volumeOf(path);
+        if (volume === undefined || volume.startsWith(`${context.namePrefix}-`)) return validateExtraPaths([path], appVolumes, DOCKER_VOLUMES_DIR, 'extraPath');
+        // Outside the platform's names: no volume of this environment, whatever the platform adds later.
+        throw new ScriptModelError('extraPath', path, `a path outside ${DOCKER_VOLUMES_DIR}; "${volume}" is no volume of this environment ` +
+          `(theirs are named ${context.namePrefix}-…, and each is backed up whole); declare it as an app volume so it is copied consistently`);
+      });
+    }
     const [inner, outer] = [path, BACKUP_DEFAULTS.localDir].sort((a, b) => b.length - a.length);
     if (inner === outer || inner.startsWith(`${outer === '/' ? '' : outer}/`)) {
       throw fail(where('extraPaths', index), JSON.stringify(path),

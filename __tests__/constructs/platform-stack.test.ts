@@ -279,7 +279,10 @@ describe('a blue/green release', () => {
     }
     expect([...changed].sort()).toEqual([
       'app-reader_activate-blue', 'app-reader_activate-green', 'app-reader_app-green_container',
-      'app-reader_router_container', 'host-main_image-miniflux-miniflux-2-2-11',
+      'app-reader_router_container',
+      // The maintenance scripts that list the host's containers (kept by cleanup, checked, updated) learn of green.
+      'backup-main_install-cleanup', 'backup-main_install-health-check', 'backup-main_install-update-containers',
+      'host-main_image-miniflux-miniflux-2-2-11',
     ]);
   });
 
