@@ -143,36 +143,31 @@ export class BackupJob extends Construct {
     if (props.ntfy?.token) credentials.push({ path: CREDENTIAL_FILES.ntfyToken, content: props.ntfy.token, secrets: [props.ntfy.token] });
 
     const directories = [HOST_CONFIG_DIR, cronLogDirectory({ logFile: LOG_FILE })];
-    const layout = [...directories, BACKUP_DEFAULTS.localDir, HOST_CREDENTIALS_DIR, LOG_FILE, ...credentials.map((file) => file.path)];
+    const prepare = [
+      // On a new server, cloud-init may still be installing restic, curl and jq.
+      'cloud-init status --wait >/dev/null 2>&1 || true',
+      `install -d -m 0755 ${directories.join(' ')}`,
+      `install -d -m 0700 ${BACKUP_DEFAULTS.localDir} ${HOST_CREDENTIALS_DIR}`,
+      // The log exists from the start and is world-readable: the log shipper follows it as its own user.
+      `touch ${LOG_FILE} && chmod 0644 ${LOG_FILE}`,
+    ];
+    const secure = [
+      ...credentials.map((file) => `chmod 0600 ${file.path}`),
+      ...(this.remote?.kind === 'sftp' ? knownHostCommands(this.remote.repository, this.remote.port ?? 22) : []),
+    ];
     this.setup = new NullResource(this, 'setup', {
       triggers: {
-        layout: sha256(JSON.stringify({ layout, sftp: this.remote?.kind === 'sftp' ? this.remote.repository : undefined })),
+        commands: sha256(JSON.stringify([prepare, credentials.map((file) => file.path), secure])),
         // A changed secret is written again; only its hash reaches the state.
         ...(credentials.length > 0 ? { credentials: Fn.sha256(Fn.join('\n', credentials.flatMap((file) => file.secrets))) } : {}),
         host: host.address,
       },
       connection: host.rootConnection,
       provisioners: [
-        {
-          type: 'remote-exec',
-          inline: [
-            // On a new server, cloud-init may still be installing restic, curl and jq.
-            'cloud-init status --wait >/dev/null 2>&1 || true',
-            `install -d -m 0755 ${directories.join(' ')}`,
-            `install -d -m 0700 ${BACKUP_DEFAULTS.localDir} ${HOST_CREDENTIALS_DIR}`,
-            // The log exists from the start, so the log shipper can follow it before the first job runs.
-            `touch ${LOG_FILE} && chmod 0640 ${LOG_FILE}`,
-          ],
-        },
+        { type: 'remote-exec', inline: prepare },
         // Written inside a 0700 directory, then narrowed: never readable by anyone but root.
         ...credentials.map((file) => ({ type: 'file' as const, content: file.content, destination: file.path })),
-        ...(credentials.length > 0 || this.remote?.kind === 'sftp' ? [{
-          type: 'remote-exec' as const,
-          inline: [
-            ...credentials.map((file) => `chmod 0600 ${file.path}`),
-            ...(this.remote?.kind === 'sftp' ? knownHostCommands(this.remote.repository, this.remote.port ?? 22) : []),
-          ],
-        }] : []),
+        ...(secure.length > 0 ? [{ type: 'remote-exec' as const, inline: secure }] : []),
       ],
     });
 

@@ -30,7 +30,7 @@ function installs(config: any, host = 'main'): Record<string, any> {
 }
 
 function triggers(config: any): Record<string, string> {
-  return Object.fromEntries(Object.entries(installs(config)).map(([file, resource]) => [file, resource.triggers.sha256 ?? resource.triggers.layout]));
+  return Object.fromEntries(Object.entries(installs(config)).map(([file, resource]) => [file, resource.triggers.sha256 ?? resource.triggers.commands]));
 }
 
 function sha256(text: string): string {
@@ -82,7 +82,8 @@ describe('the backup job of the default platform', () => {
     const setup = resources.setup.provisioner[0]['remote-exec'].inline.join('\n');
     expect(setup).toContain('install -d -m 0755 /etc/mambo /var/log/mambo');
     expect(setup).toContain('install -d -m 0700 /var/backups/mambo /etc/mambo-credentials');
-    expect(setup).toContain('touch /var/log/mambo/maintenance.log');
+    // World-readable: the log shipper follows it as its own user (lib/observability/log-shipper.ts MAINTENANCE_LOG).
+    expect(setup).toContain('touch /var/log/mambo/maintenance.log && chmod 0644 /var/log/mambo/maintenance.log');
     for (const script of SCRIPTS) expect(resources[script].depends_on).toEqual([expect.stringMatching(/^null_resource\.backup-main_setup_/)]);
     expect(resources.cron.depends_on).toHaveLength(FILES.length - 1);
   });

@@ -15,7 +15,21 @@ export interface LogShipperModel {
   readonly refreshInterval?: string;
   /** Promtail's positions file (Alloy keeps its own state in its data directory). @default '/promtail/positions.yaml' */
   readonly positionsFile?: string;
+  /**
+   * Host log files to follow besides the containers' logs, each labelled `job`; the shipper's container must mount
+   * their directory read-only at the same path (e.g. MAINTENANCE_LOG's /var/log/mambo). @default none
+   */
+  readonly files?: readonly HostLogFile[];
 }
+
+export interface HostLogFile {
+  readonly path: string;
+  /** The `job` label of its lines in Loki. */
+  readonly job: string;
+}
+
+/** The log every backup and maintenance job appends to (lib/scripts, BACKUP_DEFAULTS.logFile), world-readable. */
+export const MAINTENANCE_LOG: HostLogFile = { path: '/var/log/mambo/maintenance.log', job: 'mambo-maintenance' };
 
 /** Docker meta labels as service discovery spells them (`mambo.app` → `…_mambo_app`). */
 const appMetaLabel = `__meta_docker_container_label_${APP_LABEL.replace(/[^A-Za-z0-9_]/g, '_')}`;
@@ -47,7 +61,7 @@ export function renderLogShipperConfig(kind: LogShipperKind, model: LogShipperMo
 
 /** Grafana Alloy: discovery.docker → discovery.relabel → loki.source.docker → loki.write. */
 export function renderAlloyConfig(model: LogShipperModel): string {
-  const { dockerHost, refreshInterval, pushUrl } = resolve(model);
+  const { dockerHost, refreshInterval, pushUrl, files } = resolve(model);
 
   const blocks: RiverBlock[] = [
     block('discovery.docker', 'containers', [
@@ -68,6 +82,15 @@ export function renderAlloyConfig(model: LogShipperModel): string {
       attribute('relabel_rules', raw('discovery.relabel.containers.rules')),
       attribute('forward_to', raw('[loki.write.platform.receiver]')),
     ]),
+    ...(files.length === 0 ? [] : [
+      block('local.file_match', 'files', [
+        attribute('path_targets', raw(`[${files.map((file) => `{"__path__" = ${JSON.stringify(file.path)}, "job" = ${JSON.stringify(file.job)}}`).join(', ')}]`)),
+      ]),
+      block('loki.source.file', 'files', [
+        attribute('targets', raw('local.file_match.files.targets')),
+        attribute('forward_to', raw('[loki.write.platform.receiver]')),
+      ]),
+    ]),
     block('loki.write', 'platform', [
       block('endpoint', undefined, [attribute('url', pushUrl)]),
     ]),
@@ -78,7 +101,7 @@ export function renderAlloyConfig(model: LogShipperModel): string {
 
 /** Promtail: docker_sd_configs with the same relabelling, pushing to the same Loki. */
 export function renderPromtailConfig(model: LogShipperModel): string {
-  const { dockerHost, refreshInterval, pushUrl, listenPort } = resolve(model);
+  const { dockerHost, refreshInterval, pushUrl, listenPort, files } = resolve(model);
   const document = {
     server: { http_listen_port: listenPort, grpc_listen_port: 0, log_level: 'warn' },
     positions: { filename: model.positionsFile ?? '/promtail/positions.yaml' },
@@ -91,12 +114,17 @@ export function renderPromtailConfig(model: LogShipperModel): string {
         ...(label.regex === undefined ? {} : { regex: label.regex }),
         target_label: label.target,
       })),
-    }],
+    }, ...files.map((file) => ({
+      job_name: file.job,
+      static_configs: [{ targets: ['localhost'], labels: { job: file.job, __path__: file.path } }],
+    }))],
   };
   return renderYaml(document, 'Promtail: Docker logs to Loki, rendered by Mambo Platform.');
 }
 
-function resolve(model: LogShipperModel): { dockerHost: string; refreshInterval: string; pushUrl: string; listenPort: number } {
+function resolve(model: LogShipperModel): {
+  dockerHost: string; refreshInterval: string; pushUrl: string; listenPort: number; files: readonly HostLogFile[];
+} {
   const addresses = resolveAddresses(model.addresses);
   if (!/^(unix:\/\/\/[\w./-]+|tcp:\/\/[\w.-]+:\d{1,5})$/.test(model.dockerHost)) {
     throw new Error(`log shipper dockerHost "${model.dockerHost}" is not a Docker endpoint; expected `
@@ -106,7 +134,14 @@ function resolve(model: LogShipperModel): { dockerHost: string; refreshInterval:
   if (!/^\d+(ms|s|m)$/.test(refreshInterval)) {
     throw new Error(`log shipper refreshInterval "${refreshInterval}" is not a duration such as 15s`);
   }
+  const files = model.files ?? [];
+  for (const file of files) {
+    if (!/^\/[\w./-]+$/.test(file.path) || !/^[a-z][a-z0-9_-]*$/.test(file.job)) {
+      throw new Error(`log shipper file ${JSON.stringify(file)}; expected an absolute path and a lower-case job name`);
+    }
+  }
   return {
+    files,
     dockerHost: model.dockerHost,
     refreshInterval,
     pushUrl: httpUrl(addresses.loki, '/loki/api/v1/push'),
