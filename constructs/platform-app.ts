@@ -11,6 +11,7 @@ import { Password } from '@cdktf/provider-random/lib/password';
 
 import { AppAuth, Colour, HealthcheckSpec, RestartPolicy, VolumeBackupPolicy } from '../lib/app-definition';
 import { catalogImageRef } from '../lib/images';
+import { appMetricsHost } from '../lib/observability/vmagent';
 import { activationCommands, otherColour } from '../lib/release';
 import { DEFAULT_APP_MIDDLEWARES, EdgeMiddleware } from '../lib/traefik';
 import { serviceLabels } from '../lib/traefik-labels';
@@ -164,7 +165,8 @@ export class PlatformApp extends Construct {
       basicAuth: props.auth === 'basic',
     };
 
-    // Scraped apps also join the monitoring network, where the metrics agent lives.
+    // Scraped apps also join the monitoring network, where the metrics agent lives, under one alias for every
+    // container of the app: it finds both colours of a blue/green app there without naming either.
     const monitoring = props.metrics ? host.findNetwork('monitoring') : undefined;
     const appVolumes = Object.entries(props.volumes ?? {}).map(([name, path]) => ({ volume: volume(name, 'stop'), path }));
     const appContainer = (name: string, image: string, labels: Record<string, string>): Omit<PlatformContainerProps, 'host'> => ({
@@ -181,7 +183,7 @@ export class PlatformApp extends Construct {
       networks: [
         { network: edge.webNetwork },
         { network: this.network, aliases: ['app'] },
-        ...(monitoring ? [{ network: monitoring }] : []),
+        ...(monitoring ? [{ network: monitoring, aliases: [appMetricsHost(props.name)] }] : []),
       ],
       labels: { ...props.labels, ...labels },
       healthcheck: props.healthcheck,

@@ -2,7 +2,7 @@
 // restart policy, no-new-privileges, config delivered as content (upload blocks, never a
 // bind-mounted file), labels naming its app and role, and registration with its host.
 
-import { ITerraformDependable, Token } from 'cdktf';
+import { ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Container, ContainerConfig } from '@cdktf/provider-docker/lib/container';
 import { Network } from '@cdktf/provider-docker/lib/network';
@@ -31,6 +31,11 @@ export interface PlatformContainerProps {
   readonly secretEnv?: Readonly<Record<string, string>>;
   /** Files written into the container before it starts: path → content. A change replaces the container. */
   readonly files?: Readonly<Record<string, string>>;
+  /**
+   * Files whose paths are known only once every construct exists (one per app, for apps added after this
+   * container): asked for at synth and written like `files`.
+   */
+  readonly lateFiles?: () => Readonly<Record<string, string>>;
   /**
    * Secret files: path → a reference to a sensitive variable or a generated value, written readable by
    * the container's root only (0400). For images that read secrets from files (`*_FILE` variables).
@@ -87,6 +92,12 @@ export class PlatformContainer extends Construct {
       ...props.labels,
     };
 
+    // Keys are single words, the same in the binding's and Terraform's spelling, so a late list needs no mapping.
+    const uploads = (late: Readonly<Record<string, string>> = {}) => [
+      ...Object.entries({ ...props.files, ...late }).map(([file, content]) => ({ file, content: literalForTerraform(content) })),
+      ...Object.entries(props.secretFiles ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content), permissions: '0400' })),
+    ];
+
     const config: ContainerConfig = {
       provider: host.provider,
       name: props.name,
@@ -107,10 +118,7 @@ export class PlatformContainer extends Construct {
       labels: Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)).map(([label, value]) => ({ label, value })),
       networksAdvanced: props.networks.map(({ network, aliases, ipv4Address }) => ({ name: network.name, aliases: aliases && [...aliases], ipv4Address })),
       ports: props.publish?.map((port) => ({ internal: port.internal, external: port.external, protocol: port.protocol ?? 'tcp' })),
-      upload: [
-        ...Object.entries(props.files ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content) })),
-        ...Object.entries(props.secretFiles ?? {}).map(([file, content]) => ({ file, content: literalForTerraform(content), permissions: '0400' })),
-      ],
+      upload: props.lateFiles ? Lazy.anyValue({ produce: () => uploads(props.lateFiles?.()) }) : uploads(),
       volumes: [
         ...(props.volumes ?? []).map(({ volume, path, readOnly }) => ({ volumeName: volume.volume.name, containerPath: path, readOnly })),
         ...(props.hostMounts ?? []).map(({ hostPath, path, readOnly }) => ({ hostPath, containerPath: path, readOnly })),

@@ -19,6 +19,7 @@ import { dockerAccessFor } from './docker-access';
 import { DockerHost } from './docker-host';
 import { Fail2banJail } from './fail2ban-jail';
 import { InfraStack } from './infra-stack';
+import { OBSERVABILITY_SOCKET_READS, ObservabilityStack } from './observability-stack';
 import { PlatformApp } from './platform-app';
 import { Policy } from './policy';
 import { Portainer, portainerAdminPassword } from './portainer';
@@ -48,6 +49,8 @@ export class PlatformStack extends TerraformStack {
   readonly portainer?: Portainer;
   /** Watchtower on each host that runs an app marked autoUpdate. */
   readonly watchtowers: Readonly<Record<string, Watchtower>>;
+  /** Metrics, logs, dashboards and alerts, on the primary host. */
+  readonly observability: ObservabilityStack;
   /** Backups and maintenance scripts on each host (`backups` and `maintenance` in the config). */
   readonly backupJobs: Readonly<Record<string, BackupJob>>;
 
@@ -112,6 +115,8 @@ export class PlatformStack extends TerraformStack {
             dashboardMiddlewares: ssoPolicyOf(dashboards) ? [SSO_MIDDLEWARE] : undefined,
           } : {}),
           webAddress: pinnedEdgeAddress(environment.networks.subnets.web),
+          // cAdvisor and the log shipper on the primary host read Docker through this edge's socket proxy.
+          socketProxyReads: isPrimary ? OBSERVABILITY_SOCKET_READS : undefined,
         });
 
         // Addresses that keep failing authentication at this edge are banned (never loopback, the platform's own
@@ -151,6 +156,32 @@ export class PlatformStack extends TerraformStack {
       const dashboardPolicy = ssoPolicyOf(dashboards);
       if (dashboardPolicy) this.sso.protect(hostnameOf('platform.traefik'), dashboardPolicy);
     }
+
+    // Before the apps on purpose: the scrape config and app dashboards are rendered at synth from the host's register.
+    const observability = environment.observability;
+    const grafanaHostname = hostnameOf('platform.grafana')[0];
+    const portal = environment.sso?.cookies.find((cookie) => grafanaHostname.endsWith(`.${cookie.domain}`))?.portal;
+    this.observability = new ObservabilityStack(this, 'observability', {
+      host: hosts[primary],
+      edge: edges[primary],
+      grafanaHostname,
+      // A dashboard like the others: protected as `sso.dashboards` says, basic auth without SSO.
+      grafanaAuth: dashboards,
+      sso: this.sso,
+      ssoSignOutUrl: portal && `https://${portal}/logout`,
+      ntfy: {
+        serverUrl: observability.ntfy.serverUrl,
+        topic: observability.ntfy.topic,
+        token: observability.ntfy.tokenVariable
+          ? sensitiveVariable(this, observability.ntfy.tokenVariable, `access token for the ntfy topic ${observability.ntfy.topic}`)
+          : undefined,
+      },
+      retention: observability.retention,
+      scrapeInterval: observability.scrapeInterval,
+      logShipper: observability.logShipper,
+      alertRules: { overrides: observability.alerts.overrides, extra: observability.alerts.extra },
+      communityDashboards: observability.communityDashboards,
+    });
 
     const services = environment.services;
     if (services.registry) {
@@ -290,5 +321,8 @@ function usesBasicAuth(environment: EnvironmentSpec): boolean {
 }
 
 function sensitiveVariable(scope: Construct, name: string, description: string): string {
+  // One variable may feed several parts (an ntfy token: Watchtower's reports and the alerts).
+  const existing = scope.node.tryFindChild(name);
+  if (existing instanceof TerraformVariable) return existing.stringValue;
   return new TerraformVariable(scope, name, { type: 'string', sensitive: true, nullable: false, description }).stringValue;
 }

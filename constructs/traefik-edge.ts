@@ -53,7 +53,16 @@ export interface TraefikEdgeProps {
    * @default 128
    */
   readonly memoryMiB?: number;
+  /**
+   * Read calls the socket proxy answers beyond Traefik's own, for others on the socket network: `info` (cAdvisor
+   * asks for the storage driver), `networks` (the log shipper's container discovery). Writes are always refused.
+   * @default none
+   */
+  readonly socketProxyReads?: readonly SocketProxyRead[];
 }
+
+/** Docker API sections the socket proxy may open, read-only, beyond containers, events, version and ping. */
+export type SocketProxyRead = 'info' | 'networks';
 
 const CONFIG_DIR = '/etc/traefik';
 const DYNAMIC_DIR = `${CONFIG_DIR}/dynamic`;
@@ -65,6 +74,11 @@ const SOCKET_PROXY_PORT = 2375;
 export class TraefikEdge extends Construct {
   readonly traefik: PlatformContainer;
   readonly socketProxy: PlatformContainer;
+  /** The network the socket proxy answers on, and its Docker endpoint there (`tcp://socket-proxy:2375`). */
+  readonly socketNetwork: Network;
+  readonly socketEndpoint: string;
+  /** The read calls the socket proxy answers beyond Traefik's own. */
+  readonly socketProxyReads: readonly SocketProxyRead[];
   readonly webNetwork: Network;
   /** Where Prometheus metrics are served inside the web network. */
   readonly metricsTarget: string;
@@ -80,8 +94,12 @@ export class TraefikEdge extends Construct {
     const { host } = props;
     const prefix = host.namePrefix;
     this.webNetwork = props.webNetwork;
+    this.socketNetwork = props.socketNetwork;
+    this.socketEndpoint = `tcp://socket-proxy:${SOCKET_PROXY_PORT}`;
+    this.socketProxyReads = [...(props.socketProxyReads ?? [])];
+    const reads = new Set(this.socketProxyReads);
 
-    // Traefik only lists, inspects and watches containers; everything else, and every write, is refused.
+    // Traefik only lists, inspects and watches containers; everything else (but `socketProxyReads`) and every write is refused.
     const proxyName = `${prefix}-socket-proxy`;
     this.socketProxy = new PlatformContainer(this, 'socket-proxy', {
       host,
@@ -91,7 +109,10 @@ export class TraefikEdge extends Construct {
       // HAProxy forwarding a handful of requests: ~10 MiB resident.
       memoryMiB: 32,
       cpus: 0.25,
-      env: { CONTAINERS: '1', EVENTS: '1', VERSION: '1', PING: '1', INFO: '0', NETWORKS: '0', SERVICES: '0', TASKS: '0', POST: '0' },
+      env: {
+        CONTAINERS: '1', EVENTS: '1', VERSION: '1', PING: '1', INFO: reads.has('info') ? '1' : '0', NETWORKS: reads.has('networks') ? '1' : '0',
+        SERVICES: '0', TASKS: '0', POST: '0',
+      },
       // The socket is the one host path the proxy needs; it is a socket, not a config file.
       hostMounts: [{ hostPath: '/var/run/docker.sock', path: '/var/run/docker.sock', readOnly: true }],
       networks: [{ network: props.socketNetwork, aliases: ['socket-proxy'] }],
@@ -103,7 +124,7 @@ export class TraefikEdge extends Construct {
       letsEncrypt: props.letsEncrypt ?? 'production',
       acmeEmail: props.acmeEmail,
       acmeStorage: `${ACME_DIR}/acme.json`,
-      dockerEndpoint: `tcp://socket-proxy:${SOCKET_PROXY_PORT}`,
+      dockerEndpoint: this.socketEndpoint,
       webNetwork: props.webNetwork.name,
       dynamicConfigDir: DYNAMIC_DIR,
       basicAuthUsersFile: BASIC_AUTH_FILE,

@@ -128,6 +128,10 @@ export function resolveObservability(
   const tokenEnv = ntfy?.tokenEnv;
 
   checkAlerts(config.alerts, where, fail);
+  const ids = COMMUNITY_DASHBOARDS.map((pin) => String(pin.id));
+  for (const id of Object.keys(config.communityDashboards.pins)) {
+    if (!ids.includes(id)) throw fail(where('communityDashboards', 'pins', id), `dashboard ${id}`, `expected one of the community dashboards: ${ids.join(', ')}`);
+  }
 
   return {
     retention: { metrics, logs },
@@ -173,10 +177,6 @@ function checkAlerts(alerts: ObservabilityConfig['alerts'], where: (...rest: Pro
 function pinnedDashboards(
   pins: ObservabilityConfig['communityDashboards']['pins'], where: (...rest: PropertyKey[]) => PropertyKey[], fail: ConfigFailure,
 ): CommunityDashboardPin[] {
-  const ids = COMMUNITY_DASHBOARDS.map((pin) => String(pin.id));
-  for (const id of Object.keys(pins)) {
-    if (!ids.includes(id)) throw fail(where('communityDashboards', 'pins', id), `dashboard ${id}`, `expected one of the community dashboards: ${ids.join(', ')}`);
-  }
   const resolved = COMMUNITY_DASHBOARDS.map((pin) => ({ ...pin, ...pins[String(pin.id)] }));
   const unpinned = resolved.filter((pin) => pin.sha256 === UNPINNED_SHA256);
   if (unpinned.length > 0) {

@@ -103,7 +103,8 @@ export function plainSecretProblem(entry: string): string | undefined {
   const name = separator === -1 ? entry : entry.slice(0, separator);
   const value = separator === -1 ? '' : entry.slice(separator + 1);
   if (value === '' || isReference(value)) return undefined;
-  if (SECRET_NAME.test(name)) return `sets ${name} to a literal value`;
+  // A switch named after what it turns on (GF_AUTH_PROXY_ENABLE_LOGIN_TOKEN=false) holds no secret.
+  if (SECRET_NAME.test(name) && !/^(true|false)$/i.test(value)) return `sets ${name} to a literal value`;
   if (SECRET_VALUE.some((pattern) => pattern.test(value))) return `sets ${name} to a value shaped like a credential`;
   return undefined;
 }

@@ -35,14 +35,14 @@ describe('SSO on the default platform', () => {
     expect(authelia.ports).toBeUndefined();
   });
 
-  it('puts the traefik dashboard and the backoffice behind SSO with two factors, forward-auth after the rate limit and headers', () => {
+  it('puts the traefik dashboard, Grafana and the backoffice behind SSO with two factors, forward-auth after the rate limit and headers', () => {
     const traefik = labelsOf(containerNamed(platformConfig, `${PREFIX}-traefik`));
     const backoffice = labelsOf(containerNamed(platformConfig, `${PREFIX}-backoffice`));
     expect(traefik['traefik.http.routers.traefik-dashboard.middlewares']).toBe(`rate-strict@file,security-headers@file,${SSO_MIDDLEWARE}`);
     expect(backoffice['traefik.http.routers.backoffice.middlewares'].split(',').at(-1)).toBe(SSO_MIDDLEWARE);
     expect(autheliaConfigOf(platformConfig).access_control).toEqual({
       default_policy: 'deny',
-      rules: [{ domain: ['traefik.mambo-cloud.example', 'backoffice.mambo-cloud.example'], policy: 'two_factor' }],
+      rules: [{ domain: ['traefik.mambo-cloud.example', 'grafana.mambo-cloud.example', 'backoffice.mambo-cloud.example'], policy: 'two_factor' }],
     });
     expect(platform.sso!.protectedHostnames.get('backoffice.mambo-cloud.example')).toBe('two_factor');
   });
@@ -108,7 +108,7 @@ describe('app auth in platform.yaml', () => {
     expect(middlewares('wiki').at(-1)).toBe(SSO_MIDDLEWARE);
     expect(middlewares('admin').at(-1)).toBe(SSO_MIDDLEWARE);
     expect(autheliaConfigOf(platformConfig).access_control.rules).toEqual([
-      { domain: ['traefik.mambo-cloud.example', 'backoffice.mambo-cloud.example', 'admin.mambo-cloud.example'], policy: 'two_factor' },
+      { domain: ['traefik.mambo-cloud.example', 'grafana.mambo-cloud.example', 'backoffice.mambo-cloud.example', 'admin.mambo-cloud.example'], policy: 'two_factor' },
       { domain: ['wiki.mambo-shop.example'], policy: 'one_factor' },
     ]);
   });
@@ -128,7 +128,7 @@ describe('the sso section', () => {
   it('dashboards: sso asks one factor for them', () => {
     const { platformConfig } = buildEnvironment((document) => document.setIn([...PRODUCTION, 'sso', 'dashboards'], 'sso'));
     expect(autheliaConfigOf(platformConfig).access_control.rules).toEqual([
-      { domain: ['traefik.mambo-cloud.example', 'backoffice.mambo-cloud.example'], policy: 'one_factor' },
+      { domain: ['traefik.mambo-cloud.example', 'grafana.mambo-cloud.example', 'backoffice.mambo-cloud.example'], policy: 'one_factor' },
     ]);
   });
 

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 import { App, Testing } from 'cdktf';
-import { Construct } from 'constructs';
 
 import { buildPlatform } from '../../constructs/platform-app-builder';
 import { buildReportModel } from '../../constructs/platform-report';
@@ -54,10 +53,10 @@ describe('PLATFORM.md for the default platform.yaml', () => {
     expect(report).not.toContain('https://main.');
   });
 
-  it('counts the alert rules: the 14 defaults, 6 critical and 8 warning, while the stack deploys none', () => {
+  it('counts the alert rules the stack deploys: the 14 defaults, 6 critical and 8 warning', () => {
     expect(DEFAULT_ALERT_RULES).toHaveLength(14);
     const alerts = section('production', 'Alerts');
-    expect(alerts).toContain('The platform stack deploys no alert rules yet');
+    expect(alerts).not.toContain('The platform stack deploys no alert rules yet');
     expect(alerts).toMatch(/14 rules: (8 warning, 6 critical|6 critical, 8 warning)\./);
     expect(alerts.split('\n').filter((line) => /^\| [A-Z]\w+ \| (critical|warning) \|/.test(line))).toHaveLength(14);
   });
@@ -140,20 +139,19 @@ describe('the Mermaid diagrams', () => {
 });
 
 describe('alerts the platform stack deploys', () => {
-  it('are reported from its AlertRules construct instead of the defaults', () => {
-    class AlertRules extends Construct {
-      get rules() {
-        return [{ name: 'OnlyRule', severity: 'critical', group: 'host' }];
-      }
-    }
+  it('are reported from its AlertRules, with the config\'s changes', () => {
+    const changed = specOf((document) => document.setIn(['environments', 'production', 'observability'], document.createNode({
+      alerts: { overrides: { ContainerRestarting: { enabled: false } } },
+    })));
     const ownApp = Testing.app() as App;
-    const ownStacks = buildPlatform(ownApp, spec);
-    new AlertRules(ownStacks.find((stack) => stack.node.id === 'production-platform')!, 'alert-rules');
+    const ownStacks = buildPlatform(ownApp, changed);
     ownApp.synth();
-    const ownModel = buildReportModel(spec, ownStacks, 'platform.yaml',
+    const ownModel = buildReportModel(changed, ownStacks, 'platform.yaml',
       (id) => JSON.parse(readFileSync(path.join(ownApp.outdir, 'stacks', id, 'cdk.tf.json'), 'utf8')));
-    expect(ownModel.environments[0].alerts).toEqual({ source: 'platform-stack', rules: [{ name: 'OnlyRule', severity: 'critical', group: 'host' }] });
+    expect(ownModel.environments[0].alerts.source).toBe('platform-stack');
+    expect(ownModel.environments[0].alerts.rules.map((rule) => rule.name)).toEqual(
+      DEFAULT_ALERT_RULES.map((rule) => rule.name).filter((name) => name !== 'ContainerRestarting'));
     expect(renderPlatformReport(ownModel)).toContain('The rules the platform stack deploys:');
-    expect(ownModel.environments[1].alerts.source).toBe('defaults');
+    expect(ownModel.environments[1].alerts.rules).toHaveLength(14);
   });
 });

@@ -82,9 +82,9 @@ describe('the default platform stack', () => {
   describe('the socket proxy', () => {
     const proxy = containerNamed(platformConfig, `${PREFIX}-socket-proxy`);
 
-    it('allows only the read calls Traefik makes', () => {
+    it('allows only the read calls Traefik, cAdvisor and the log shipper make', () => {
       const env = Object.fromEntries(proxy.env.map((entry: string) => entry.split('=')));
-      expect(env).toMatchObject({ CONTAINERS: '1', EVENTS: '1', VERSION: '1', PING: '1', POST: '0', NETWORKS: '0', INFO: '0' });
+      expect(env).toMatchObject({ CONTAINERS: '1', EVENTS: '1', VERSION: '1', PING: '1', POST: '0', NETWORKS: '1', INFO: '1', SERVICES: '0', TASKS: '0' });
     });
 
     it('mounts the Docker socket read-only and sits only on the socket network', () => {
@@ -233,7 +233,12 @@ describe('changing apps', () => {
   it('removing an app leaves the edge and the others as they were', () => {
     const after = buildEnvironment((document) => document.deleteIn([...PRODUCTION, 'apps', 'reader'])).platformConfig;
     expect(Object.values(resourcesOf(after, 'docker_container')).map((container: any) => container.name)).not.toContain(`${PREFIX}-reader-blue`);
-    const kept = (id: string) => !id.startsWith('app-reader') && !/miniflux|postgres|pause/.test(id);
+    // The reader offered metrics: vmagent stops scraping it and Grafana drops its dashboard.
+    const observed = (config: any) => [containerNamed(config, `${PREFIX}-vmagent`), containerNamed(config, `${PREFIX}-grafana`)]
+      .map((container) => container.upload.map((entry: any) => entry.content).join('\n'));
+    expect(observed(base).every((content) => content.includes('app-reader'))).toBe(true);
+    expect(observed(after).some((content) => content.includes('app-reader'))).toBe(false);
+    const kept = (id: string) => !id.startsWith('app-reader') && !/miniflux|postgres|pause|observability_(vmagent|grafana)_/.test(id);
     for (const type of ['docker_container', 'docker_network']) {
       for (const [id, resource] of Object.entries(resourcesOf(base, type)).filter(([id]) => kept(id))) {
         expect(resourcesOf(after, type)[id]).toEqual(resource);

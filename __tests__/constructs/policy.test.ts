@@ -165,6 +165,7 @@ describe('what the rules let through', () => {
     expect(plainSecretProblem('DATABASE_URL=postgres://app:${random_password.db.result}@db:5432/app')).toBeUndefined();
     expect(plainSecretProblem('AUTHELIA_SESSION_SECRET_FILE=/config/secrets/session_secret')).toBeUndefined();
     expect(plainSecretProblem('GITEA__database__PASSWD=')).toBeUndefined();
+    expect(plainSecretProblem('GF_AUTH_PROXY_ENABLE_LOGIN_TOKEN=false')).toBeUndefined();
     expect(plainSecretProblem('POSTGRES_PASSWORD=$${literal}')).toBe('sets POSTGRES_PASSWORD to a literal value');
   });
 
