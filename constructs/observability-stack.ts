@@ -17,7 +17,8 @@ import { AppAuth, HealthcheckSpec } from '../lib/app-definition';
 import { grafanaAuthProxyEnv } from '../lib/authelia';
 import { CatalogImageName, catalogImageRef } from '../lib/images';
 import {
-  AlertmanagerModel, AppMetricsTarget, CommunityDashboardPin, DASHBOARD_FOLDERS, Duration, LOG_SHIPPER_CONFIG_PATHS, LogShipperKind,
+  AlertmanagerModel, AppMetricsTarget, CommunityDashboardPin, DASHBOARD_FOLDERS, Duration, HostLogFile, LOG_SHIPPER_CONFIG_PATHS, LogShipperKind,
+  MAINTENANCE_LOG,
   OBSERVABILITY_FOOTPRINT, ObservabilityAddresses, ObservabilityComponent, applicationMetricsDashboard, appMetricsHost, cadvisorFlags,
   costsAndResourcesDashboard, goMemLimit, logShipperArgs, nodeExporterFlags, platformHealthDashboard, renderAlertmanagerConfig,
   renderCommunityDashboardsFetchScript, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderLogShipperConfig, renderLokiConfig,
@@ -71,9 +72,16 @@ export interface ObservabilityStackProps {
 /**
  * The only observability containers that reach into the host: cAdvisor (privileged, for every container's cgroups
  * and the kernel's OOM events) and node exporter (the host's PID namespace and read-only /proc, /sys and /). No
- * other component may ask for any of it; the policy's HOST_ACCESS_IMAGES names the same two images.
+ * other component may ask for any of it, nor mount a host path but HOST_LOG_FILES' directories; the policy's
+ * HOST_ACCESS_IMAGES names the same two images.
  */
 export const HOST_ACCESS_COMPONENTS: readonly ObservabilityComponent[] = ['cadvisor', 'nodeExporter'];
+
+/**
+ * Host directories the log shipper follows files in, mounted read-only at the same path: the one a host directory
+ * may be given to a component without host access, since a log directory holds no socket and no config.
+ */
+export const HOST_LOG_FILES: readonly HostLogFile[] = [MAINTENANCE_LOG];
 
 /** What the stack reads through the edge's socket proxy beyond Traefik's calls: cAdvisor's `info`, the log shipper's `networks`. */
 export const OBSERVABILITY_SOCKET_READS: readonly SocketProxyRead[] = ['info', 'networks'];
@@ -204,10 +212,12 @@ export class ObservabilityStack extends Construct {
     });
 
     // The shipper asks Docker for containers and their logs through the socket proxy, never the socket itself.
+    // Besides, it follows the host's maintenance log (backups, cleanup, updates), which those jobs keep world-readable.
     const shipperConfig = LOG_SHIPPER_CONFIG_PATHS[this.logShipper];
     add(this.logShipper, {
       command: logShipperArgs(this.logShipper, { addresses }),
-      files: { [shipperConfig]: renderLogShipperConfig(this.logShipper, { addresses, dockerHost: edge.socketEndpoint }) },
+      files: { [shipperConfig]: renderLogShipperConfig(this.logShipper, { addresses, dockerHost: edge.socketEndpoint, files: HOST_LOG_FILES }) },
+      hostMounts: logDirectories(HOST_LOG_FILES).map((directory) => ({ hostPath: directory, path: directory, readOnly: true })),
       networks: [{ network: edge.socketNetwork }],
       // Alloy's image makes its data directory its own user's (473); run as that user rather than keep root's capabilities.
       user: this.logShipper === 'alloy' ? '473:473' : undefined,
@@ -325,7 +335,9 @@ export class ObservabilityStack extends Construct {
 
   /** One observability container with the platform's defaults: footprint limits, monitoring network and alias, no capabilities. */
   private component(component: ObservabilityComponent, monitoring: Network, props: ComponentProps): PlatformContainer {
-    const wantsHost = props.privileged || props.pidMode !== undefined || (props.hostMounts ?? []).length > 0;
+    const logMounts = logDirectories(HOST_LOG_FILES);
+    const wantsHost = props.privileged || props.pidMode !== undefined
+      || (props.hostMounts ?? []).some((mount) => !(mount.readOnly && logMounts.includes(mount.hostPath) && mount.path === mount.hostPath));
     if (wantsHost && !HOST_ACCESS_COMPONENTS.includes(component)) {
       throw new Error(`${this.node.path}: ${component} asks for host access; only ${HOST_ACCESS_COMPONENTS.join(' and ')} may have it`);
     }
@@ -448,6 +460,10 @@ function tcpHttpCheck(address: string, path: string): HealthcheckSpec {
     command: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`],
     interval: '30s',
   };
+}
+
+function logDirectories(files: readonly HostLogFile[]): string[] {
+  return [...new Set(files.map((file) => file.path.slice(0, file.path.lastIndexOf('/'))))];
 }
 
 function dashboardFiles(folder: string, dashboards: readonly { fileName: string; json: string }[]): Record<string, string> {

@@ -100,12 +100,15 @@ describe('the observability stack on the default platform', () => {
     expect(container('alloy').healthcheck.test.join(' ')).toContain('/dev/tcp/127.0.0.1/12345');
   });
 
-  it('gives host access to cAdvisor and node exporter alone', () => {
+  it('gives host access to cAdvisor and node exporter alone; the shipper reads the maintenance log\'s directory, read-only', () => {
     const hostAccess = COMPONENT_NAMES.filter((name) => {
       const c = container(name);
-      return c.privileged === true || c.pid_mode === 'host' || (c.volumes ?? []).some((volume: any) => volume.host_path);
+      const logDirectory = (volume: any) => volume.host_path === '/var/log/mambo' && volume.container_path === '/var/log/mambo' && volume.read_only;
+      return c.privileged === true || c.pid_mode === 'host' || (c.volumes ?? []).some((volume: any) => volume.host_path && !logDirectory(volume));
     });
     expect(hostAccess).toEqual(['cadvisor', 'node-exporter']);
+    expect(container('alloy').volumes).toEqual([{ host_path: '/var/log/mambo', container_path: '/var/log/mambo', read_only: true }]);
+    expect(uploaded(container('alloy'), '/etc/alloy/config.alloy')).toContain('"__path__" = "/var/log/mambo/maintenance.log", "job" = "mambo-maintenance"');
     expect(HOST_ACCESS_COMPONENTS).toEqual(['cadvisor', 'nodeExporter']);
     expect(container('node-exporter').volumes.map((volume: any) => [volume.host_path, volume.read_only])).toEqual([['/proc', true], ['/sys', true], ['/', true]]);
     // Neither mounts the Docker socket: cAdvisor asks the socket proxy.
