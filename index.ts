@@ -1,6 +1,7 @@
 // The library: constructs to compose your own stacks, and the pure core (config loader, renderers,
 // catalogs) they are built on. `main.ts` is the app that uses them for platform.yaml.
 
+export * from './constructs/alert-rules';
 export * from './constructs/authelia-sso';
 export * from './constructs/docker-access';
 export * from './constructs/dns-zone';
@@ -8,6 +9,7 @@ export * from './constructs/docker-host';
 export * from './constructs/fail2ban-jail';
 export * from './constructs/hetzner-arm-host';
 export * from './constructs/infra-stack';
+export * from './constructs/observability-stack';
 export * from './constructs/platform-app';
 export * from './constructs/platform-app-builder';
 export * from './constructs/platform-container';
@@ -37,6 +39,8 @@ export * from './lib/environments';
 export * from './lib/fail2ban';
 export * from './lib/hetzner-catalog';
 export * from './lib/images';
+export * from './lib/observability';
+export * from './lib/observability-config';
 export * from './lib/optional-services';
 export * from './lib/policy';
 export * from './lib/private-registry';
