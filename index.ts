@@ -3,6 +3,7 @@
 
 export * from './constructs/alert-rules';
 export * from './constructs/authelia-sso';
+export * from './constructs/backup-job';
 export * from './constructs/docker-access';
 export * from './constructs/dns-zone';
 export * from './constructs/docker-host';
@@ -28,6 +29,7 @@ export { APP_DEFINITIONS, backoffice } from './apps';
 export * from './lib/app-definition';
 export * from './lib/authelia';
 export * from './lib/authelia-schema';
+export * from './lib/backups';
 export * from './lib/capacity';
 export * from './lib/cloud-init';
 export * from './lib/config';
@@ -55,4 +57,6 @@ export * from './lib/traefik';
 export * from './lib/traefik-labels';
 export * from './lib/uptime';
 
+// The backup and maintenance scripts' models and renderers (their NtfyTarget differs from the observability one).
+export * as scripts from './lib/scripts';
 export * as hcloud from './.gen/providers/hcloud';

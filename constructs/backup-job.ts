@@ -11,14 +11,13 @@ import { Construct } from 'constructs';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { Password } from '@cdktf/provider-random/lib/password';
 
-import { CREDENTIAL_FILES, HOST_CONFIG_DIR, HOST_CREDENTIALS_DIR } from '../lib/backups';
+import { CREDENTIAL_FILES, HOST_CONFIG_DIR, HOST_CREDENTIALS_DIR, modelTarget } from '../lib/backups';
 import {
   BACKUP_DEFAULTS, BackupModel, BackupRetention, BackupTarget, BackupVolume, CRON_FILE_PATH, CleanupModel, CronJobName, CronModel,
-  DEFAULT_SCHEDULES, HealthCheckModel, NtfyTarget, SCRIPT_FILE_NAMES, ScriptModelError, TlsRenewalModel, UpdateContainersModel,
-  cronLogDirectory, renderBackupScript, renderCheckTlsRenewalScript, renderCleanupScript, renderCronFile, renderHealthCheckScript,
-  renderRestoreScript, renderUpdateContainersScript, resolveBackupModel, validateExtraPaths,
+  DEFAULT_SCHEDULES, HealthCheckModel, LOGROTATE_FILE_PATH, NtfyTarget, SCRIPT_FILE_NAMES, ScriptModelError, TlsRenewalModel,
+  UpdateContainersModel, cronLogDirectory, renderBackupScript, renderCheckTlsRenewalScript, renderCleanupScript, renderCronFile,
+  renderHealthCheckScript, renderLogrotateFile, renderRestoreScript, renderUpdateContainersScript, resolveBackupModel, validateExtraPaths,
 } from '../lib/scripts';
-import { LOGROTATE_FILE_PATH, renderLogrotateFile } from '../lib/scripts/logrotate';
 import { EnvironmentSpec } from '../lib/spec';
 import { DockerHost } from './docker-host';
 import { PlatformApp } from './platform-app';
@@ -121,9 +120,13 @@ export class BackupJob extends Construct {
     this.schedules = { ...DEFAULT_SCHEDULES, ...props.schedules };
     this.retention = resolveBackupModel({ volumes: [], configDir: HOST_CONFIG_DIR, retention: props.retention }).retention;
 
-    const password = props.remote ? props.resticPassword ?? new Password(this, 'restic-password', { length: 48, special: false }).result : undefined;
-    this.remote = props.remote && remoteTarget(props.remote);
-    this.ntfy = props.ntfy && { url: props.ntfy.url, topic: props.ntfy.topic, tokenFile: props.ntfy.token ? CREDENTIAL_FILES.ntfyToken : undefined };
+    const password = props.remote
+      ? props.resticPassword ?? new Password(this, 'restic-password', { length: 48, special: false }).result
+      : undefined;
+    this.remote = props.remote && modelTarget(props.remote);
+    this.ntfy = props.ntfy && {
+      url: props.ntfy.url, topic: props.ntfy.topic, tokenFile: props.ntfy.token ? CREDENTIAL_FILES.ntfyToken : undefined,
+    };
 
     // Credentials: written into a root-only directory, never into the scripts, the archives or the JSON.
     const credentials: { path: string; content: string; secrets: string[] }[] = [];
@@ -192,7 +195,9 @@ export class BackupJob extends Construct {
         ...(volume.dump ? { dump: volume.dump } : {}),
       }));
     const extraPaths = [...new Set([...PLATFORM_CONFIG_PATHS, ...(this.props.extraPaths ?? [])])];
-    return { volumes, configDir: HOST_CONFIG_DIR, extraPaths, retention: this.retention, remote: this.remote, ntfy: this.ntfy, logFile: LOG_FILE };
+    return {
+      volumes, configDir: HOST_CONFIG_DIR, extraPaths, retention: this.retention, remote: this.remote, ntfy: this.ntfy, logFile: LOG_FILE,
+    };
   }
 
   /** Every file this job installs, rendered from the host's register as it stands now. Throws on a bad model. */
@@ -207,14 +212,18 @@ export class BackupJob extends Construct {
     const tls = { connectTo: '127.0.0.1' };
 
     const backup = this.backupModel;
-    const health: HealthCheckModel = { containers: containers.map((container) => container.name).filter((name) => !retired.has(name)), hostnames, tls };
+    const health: HealthCheckModel = {
+      containers: containers.map((container) => container.name).filter((name) => !retired.has(name)), hostnames, tls,
+    };
     const tlsRenewal: TlsRenewalModel = { hostnames, tls, ntfy: this.ntfy };
     const cleanup: CleanupModel = {
       localRetentionDays: this.retention.localDays,
       keepContainers: containers.map((container) => container.name),
       logs: [{ directory: cronLogDirectory({ logFile: LOG_FILE }), olderThanDays: 60 }],
     };
-    const update: UpdateContainersModel = { containers: containers.map((container) => ({ name: container.name, image: container.image })), ntfy: this.ntfy };
+    const update: UpdateContainersModel = {
+      containers: containers.map((container) => ({ name: container.name, image: container.image })), ntfy: this.ntfy,
+    };
     const cron: CronModel = { scriptsDir: SCRIPTS_DIR, logFile: LOG_FILE, schedules: this.schedules };
 
     return {
@@ -246,6 +255,9 @@ export class BackupJob extends Construct {
       return files instanceof Error ? '' : files[id];
     };
     const id = file.id;
+    // Limitation: a new server that gets the old one's address is not recognised as new, so nothing is installed
+    // again by itself (the README's recovery steps force it with -replace); a trigger on the server's id, read from
+    // the infra stack like the address, would lift it.
     return new NullResource(this, `install-${file.id}`, {
       triggers: {
         sha256: Lazy.stringValue({ produce: () => sha256(content(id)) }),
@@ -279,7 +291,8 @@ export class BackupJob extends Construct {
   private problems(): string[] {
     // The platform's own volumes exist only now: an extra path into one is checked with the whole register.
     try {
-      validateExtraPaths(this.props.extraPaths ?? [], this.host.volumes, BACKUP_DEFAULTS.dockerVolumesDir, this.props.extraPathsWhere ?? 'extraPaths');
+      const where = this.props.extraPathsWhere ?? 'extraPaths';
+      validateExtraPaths(this.props.extraPaths ?? [], this.host.volumes, BACKUP_DEFAULTS.dockerVolumesDir, where);
     } catch (error) {
       if (error instanceof ScriptModelError) return [error.message];
       throw error;
@@ -287,19 +300,6 @@ export class BackupJob extends Construct {
     const files = this.rendered();
     return files instanceof Error ? [`host ${this.host.hostName}: ${files.message}`] : [];
   }
-}
-
-function remoteTarget(remote: BackupRemote): BackupTarget {
-  return remote.kind === 'sftp'
-    ? { kind: 'sftp', repository: remote.repository, port: remote.port ?? 23, passwordFile: CREDENTIAL_FILES.resticPassword, identityFile: CREDENTIAL_FILES.sftpKey }
-    : {
-      kind: 's3',
-      repository: remote.repository,
-      passwordFile: CREDENTIAL_FILES.resticPassword,
-      accessKeyIdVariable: 'AWS_ACCESS_KEY_ID',
-      secretAccessKeyVariable: 'AWS_SECRET_ACCESS_KEY',
-      environmentFile: CREDENTIAL_FILES.s3Environment,
-    };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 import type { AppSpec, ConfigFailure } from './spec';
-import { BACKUP_DEFAULTS, BackupRetention, CronJobName, DEFAULT_SCHEDULES } from './scripts/model';
+import { BACKUP_DEFAULTS, BackupRetention, BackupTarget, CronJobName, DEFAULT_SCHEDULES } from './scripts/model';
 import {
   ScriptModelError, validateBackupModel, validateBackupTarget, validateCronSchedule, validateExtraPaths, validateRetention,
 } from './scripts/validate';
@@ -214,13 +214,15 @@ function resolveRemote(
   };
 }
 
-/** The remote as the scripts' model names it on the host (credential files in HOST_CREDENTIALS_DIR). */
-export function modelTarget(remote: BackupRemoteSpec) {
+/** A remote as the scripts' model names it on a host: its credentials are files in HOST_CREDENTIALS_DIR. */
+export function modelTarget(remote: { readonly kind: 'sftp' | 's3'; readonly repository: string; readonly port?: number }): BackupTarget {
+  const { repository } = remote;
+  const passwordFile = CREDENTIAL_FILES.resticPassword;
   return remote.kind === 'sftp'
-    ? { kind: 'sftp' as const, repository: remote.repository, port: remote.port, passwordFile: CREDENTIAL_FILES.resticPassword, identityFile: CREDENTIAL_FILES.sftpKey }
+    ? { kind: 'sftp', repository, port: remote.port ?? 23, passwordFile, identityFile: CREDENTIAL_FILES.sftpKey }
     : {
-      kind: 's3' as const, repository: remote.repository, passwordFile: CREDENTIAL_FILES.resticPassword,
-      accessKeyIdVariable: 'AWS_ACCESS_KEY_ID', secretAccessKeyVariable: 'AWS_SECRET_ACCESS_KEY', environmentFile: CREDENTIAL_FILES.s3Environment,
+      kind: 's3', repository, passwordFile, environmentFile: CREDENTIAL_FILES.s3Environment,
+      accessKeyIdVariable: 'AWS_ACCESS_KEY_ID', secretAccessKeyVariable: 'AWS_SECRET_ACCESS_KEY',
     };
 }
 

@@ -14,3 +14,5 @@ export { renderHealthCheckScript } from './health-check';
 export { renderUpdateContainersScript } from './update-containers';
 export { renderCheckTlsRenewalScript } from './check-tls-renewal';
 export { cronLogDirectory, renderCronFile } from './cron';
+export { LOGROTATE_FILE_PATH, renderLogrotateFile } from './logrotate';
+export type { MaintenanceLogRotation } from './logrotate';
