@@ -55,7 +55,7 @@ export interface BackupJobProps {
   readonly remote?: BackupRemote;
   /**
    * The restic repository's password (a reference). Hosts that share a repository must share it.
-   * @default a random_password of this job, kept in Terraform's state
+   * @default a random_password of this job, kept in Terraform's state (the stack needs the random provider)
    */
   readonly resticPassword?: string;
   /** Where success and failure are published; `token` is a reference to a sensitive variable. @default none */
