@@ -96,8 +96,6 @@ const FILES: readonly HostFile[] = [
   { id: 'plan', path: `${HOST_CONFIG_DIR}/backup-plan.json`, mode: '0644' },
 ];
 
-
-
 export class BackupJob extends Construct {
   readonly host: DockerHost;
   /** Installs the directories and credentials the scripts need; every file below waits for it. */
@@ -110,7 +108,7 @@ export class BackupJob extends Construct {
 
   private readonly props: BackupJobProps;
   private readonly ntfy?: NtfyTarget;
-  private cache?: { readonly key: string; readonly files: Readonly<Record<BackupJobFile, string>> | ScriptModelError | Error };
+  private cache?: { readonly key: string; readonly files: Readonly<Record<BackupJobFile, string>> | Error };
 
   constructor(scope: Construct, id: string, props: BackupJobProps) {
     super(scope, id);
