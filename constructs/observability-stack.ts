@@ -17,8 +17,8 @@ import { AppAuth, HealthcheckSpec } from '../lib/app-definition';
 import { grafanaAuthProxyEnv } from '../lib/authelia';
 import { CatalogImageName, catalogImageRef } from '../lib/images';
 import {
-  AlertmanagerModel, AppMetricsTarget, CommunityDashboardPin, DASHBOARD_FOLDERS, Duration, HostLogFile, LOG_SHIPPER_CONFIG_PATHS, LogShipperKind,
-  MAINTENANCE_LOG,
+  AlertmanagerModel, AppMetricsTarget, CommunityDashboardPin, DASHBOARD_FOLDERS, Duration, HostLogFile, LOG_SHIPPER_CONFIG_PATHS,
+  LogShipperKind, MAINTENANCE_LOG,
   OBSERVABILITY_FOOTPRINT, ObservabilityAddresses, ObservabilityComponent, applicationMetricsDashboard, appMetricsHost, cadvisorFlags,
   costsAndResourcesDashboard, goMemLimit, logShipperArgs, nodeExporterFlags, platformHealthDashboard, renderAlertmanagerConfig,
   renderCommunityDashboardsFetchScript, renderGrafanaDashboardProviders, renderGrafanaDatasources, renderLogShipperConfig, renderLokiConfig,
@@ -143,8 +143,8 @@ export class ObservabilityStack extends Construct {
     const egress = props.egressNetwork ?? host.network('edge');
     const missingReads = OBSERVABILITY_SOCKET_READS.filter((read) => !edge.socketProxyReads.includes(read));
     if (missingReads.length > 0) {
-      throw new Error(`${this.node.path}: the edge's socket proxy refuses ${missingReads.join(' and ')} reads, which cAdvisor and the log shipper `
-        + 'make; expected the edge built with socketProxyReads: OBSERVABILITY_SOCKET_READS');
+      throw new Error(`${this.node.path}: the edge's socket proxy refuses ${missingReads.join(' and ')} reads, which cAdvisor and the `
+        + 'log shipper make; expected the edge built with socketProxyReads: OBSERVABILITY_SOCKET_READS');
     }
 
     this.alertRules = new AlertRules(this, 'alert-rules', props.alertRules);
@@ -195,7 +195,9 @@ export class ObservabilityStack extends Construct {
     });
 
     add('vmalert', {
-      command: vmalertFlags({ addresses, ruleFilePath: RULE_FILE, evaluationInterval: this.alertRules.evaluationInterval, externalUrl: this.grafanaUrl }),
+      command: vmalertFlags({
+        addresses, ruleFilePath: RULE_FILE, evaluationInterval: this.alertRules.evaluationInterval, externalUrl: this.grafanaUrl,
+      }),
       files: { [RULE_FILE]: this.alertRules.ruleFile },
       healthcheck: httpCheck(addresses.vmalert, '/health'),
       dependsOn: [victoriaMetrics.container, alertmanager.container],
@@ -216,7 +218,9 @@ export class ObservabilityStack extends Construct {
     const shipperConfig = LOG_SHIPPER_CONFIG_PATHS[this.logShipper];
     add(this.logShipper, {
       command: logShipperArgs(this.logShipper, { addresses }),
-      files: { [shipperConfig]: renderLogShipperConfig(this.logShipper, { addresses, dockerHost: edge.socketEndpoint, files: HOST_LOG_FILES }) },
+      files: {
+        [shipperConfig]: renderLogShipperConfig(this.logShipper, { addresses, dockerHost: edge.socketEndpoint, files: HOST_LOG_FILES }),
+      },
       hostMounts: logDirectories(HOST_LOG_FILES).map((directory) => ({ hostPath: directory, path: directory, readOnly: true })),
       networks: [{ network: edge.socketNetwork }],
       // Alloy's image makes its data directory its own user's (473); run as that user rather than keep root's capabilities.
@@ -281,9 +285,11 @@ export class ObservabilityStack extends Construct {
         ]),
         ...customDashboardFiles(props.customDashboards ?? {}, this.node.path),
         // Each provider's folder must exist; these files mark the ones nothing else fills.
-        [`${DASHBOARD_FOLDERS.custom.path}/README.txt`]: 'Dashboards of your own: ObservabilityStack customDashboards, or saved from the UI.\n',
+        [`${DASHBOARD_FOLDERS.custom.path}/README.txt`]: 'Dashboards of your own: ObservabilityStack customDashboards, or saved '
+          + 'from the UI.\n',
         ...(communityVolume ? {} : {
-          [`${DASHBOARD_FOLDERS.community.path}/README.txt`]: 'Community dashboards are off: observability.communityDashboards in platform.yaml.\n',
+          [`${DASHBOARD_FOLDERS.community.path}/README.txt`]: 'Community dashboards are off: observability.communityDashboards in '
+            + 'platform.yaml.\n',
         }),
         // Grafana runs as uid 472, which cannot read a root-only (0400) secret file.
         [GRAFANA_ADMIN_PASSWORD_FILE]: password.result,
@@ -312,7 +318,8 @@ export class ObservabilityStack extends Construct {
 
   /** The sum of the stack's memory limits, MiB. */
   get memoryMiB(): number {
-    return (Object.keys(this.containers) as ObservabilityComponent[]).reduce((sum, component) => sum + OBSERVABILITY_FOOTPRINT[component].memoryMiB, 0);
+    const components = Object.keys(this.containers) as ObservabilityComponent[];
+    return components.reduce((sum, component) => sum + OBSERVABILITY_FOOTPRINT[component].memoryMiB, 0);
   }
 
   /** vmagent's scrape config as it stands now: the platform's targets and every app on the host that opts in. */
@@ -431,7 +438,8 @@ export class ObservabilityStack extends Construct {
 }
 
 /** What a component passes for its container; the rest comes from its footprint and the stack. */
-type ComponentProps = Omit<PlatformContainerProps, 'host' | 'name' | 'image' | 'role' | 'memoryMiB' | 'cpus' | 'networks' | 'capabilities' | 'metrics'> & {
+type ComponentProps = Omit<PlatformContainerProps,
+  'host' | 'name' | 'image' | 'role' | 'memoryMiB' | 'cpus' | 'networks' | 'capabilities' | 'metrics'> & {
   /** Networks beyond monitoring. */
   readonly networks?: PlatformContainerProps['networks'];
   /** Keep the image's capabilities (a privileged container has them all anyway). @default drop all */
@@ -457,7 +465,8 @@ function httpCheck(address: string, path: string): HealthcheckSpec {
 function tcpHttpCheck(address: string, path: string): HealthcheckSpec {
   const port = splitHostPort(address).port;
   return {
-    command: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`],
+    command: ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port} `
+      + `&& printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`],
     interval: '30s',
   };
 }

@@ -12,7 +12,8 @@ import type { ConfigFailure } from './spec';
 
 const duration = z.string().refine(isDuration, 'expected a duration: a whole number and one unit, such as 30s, 5m, 2h or 7d');
 const threshold = z.number('expected a number').refine(Number.isFinite, 'expected a finite number');
-const tfVarEnv = z.string().regex(/^TF_VAR_[a-z][a-z0-9_]*$/, 'expected TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)');
+const tfVarEnv = z.string()
+  .regex(/^TF_VAR_[a-z][a-z0-9_]*$/, 'expected TF_VAR_<name> with a lower-case name (a sensitive Terraform variable)');
 const topic = z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'expected an ntfy topic: 1–64 letters, digits, - or _');
 
 /** A change to one rule, by name: a default rule or one under `extra`. */
@@ -58,7 +59,8 @@ export const observabilitySchema = z.strictObject({
   logShipper: z.enum(['alloy', 'promtail']).default('alloy'),
   /** Where alerts go. @default services.ntfy when set, else https://ntfy.sh and topic <project>-<env>-alerts */
   ntfy: z.strictObject({
-    server: z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?\/?$/, 'expected a server base URL such as https://ntfy.sh').default('https://ntfy.sh'),
+    server: z.string().regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?\/?$/, 'expected a server base URL such as https://ntfy.sh')
+      .default('https://ntfy.sh'),
     /** @default <project>-<env>-alerts */
     topic: topic.optional(),
     /** An access token for a protected topic, from a sensitive variable. @default none: a topic anyone may write to */
@@ -130,7 +132,9 @@ export function resolveObservability(
   checkAlerts(config.alerts, where, fail);
   const ids = COMMUNITY_DASHBOARDS.map((pin) => String(pin.id));
   for (const id of Object.keys(config.communityDashboards.pins)) {
-    if (!ids.includes(id)) throw fail(where('communityDashboards', 'pins', id), `dashboard ${id}`, `expected one of the community dashboards: ${ids.join(', ')}`);
+    if (!ids.includes(id)) {
+      throw fail(where('communityDashboards', 'pins', id), `dashboard ${id}`, `expected one of the community dashboards: ${ids.join(', ')}`);
+    }
   }
 
   return {
@@ -152,7 +156,9 @@ function checkAlerts(alerts: ObservabilityConfig['alerts'], where: (...rest: Pro
   const extra = alerts.extra as AlertRuleSpec[];
   extra.forEach((rule, index) => {
     const first = extra.findIndex((other) => other.name === rule.name);
-    if (first !== index) throw fail(where('alerts', 'extra', index, 'name'), `"${rule.name}", as alerts.extra[${first}]`, 'expected each rule name once');
+    if (first !== index) {
+      throw fail(where('alerts', 'extra', index, 'name'), `"${rule.name}", as alerts.extra[${first}]`, 'expected each rule name once');
+    }
     try {
       resolveAlertRules({ extra: [rule] });
     } catch (error) {
@@ -180,7 +186,8 @@ function pinnedDashboards(
   const resolved = COMMUNITY_DASHBOARDS.map((pin) => ({ ...pin, ...pins[String(pin.id)] }));
   const unpinned = resolved.filter((pin) => pin.sha256 === UNPINNED_SHA256);
   if (unpinned.length > 0) {
-    throw fail(where('communityDashboards', 'enabled'), `true with ${unpinned.length} dashboard(s) not pinned yet (${unpinned.map((pin) => pin.id).join(', ')})`,
+    const ids = unpinned.map((pin) => pin.id).join(', ');
+    throw fail(where('communityDashboards', 'enabled'), `true with ${unpinned.length} dashboard(s) not pinned yet (${ids})`,
       'expected a sha256 for each under communityDashboards.pins.<id> (' +
       unpinned.map((pin) => `${pin.id}: curl -sL ${communityDashboardUrl(pin)} | sha256sum`).join('; ') + '), or enabled: false');
   }

@@ -294,8 +294,11 @@ describe('the observability config', () => {
   });
 
   it('takes the environment\'s services.ntfy for alerts when observability names none, sharing its token variable', () => {
-    const { platformConfig } = buildEnvironment((document) => document.setIn([...PRODUCTION, 'services', 'ntfy'],
-      document.createNode({ server: 'https://ntfy.example.com', topic: 'mambo-ops', tokenEnv: 'TF_VAR_ntfy_token' })));
+    const { platformConfig } = buildEnvironment((document) => {
+      document.deleteIn([...OBSERVABILITY, 'ntfy']);
+      document.setIn([...PRODUCTION, 'services', 'ntfy'],
+        document.createNode({ server: 'https://ntfy.example.com', topic: 'mambo-ops', tokenEnv: 'TF_VAR_ntfy_token' }));
+    });
     const config = parse(uploaded(containerNamed(platformConfig, `${PREFIX}-alertmanager`), '/etc/alertmanager/alertmanager.yml')) as any;
     expect(config.receivers[0].webhook_configs[0].url).toMatch(/^https:\/\/ntfy\.example\.com\/mambo-ops\?/);
     expect(upload(containerNamed(platformConfig, `${PREFIX}-alertmanager`), '/etc/alertmanager/ntfy-token')).toBe('${var.ntfy_token}');
