@@ -277,6 +277,23 @@ describe('the observability config', () => {
       }
     });
 
+    itWithTools('amtool', 'vmagent')('gives Alertmanager and vmagent files their own checks accept', () => {
+      const files = workspace('observability-configs');
+      try {
+        const token = files.write('ntfy-token', 'tk_test\n');
+        const alertmanagerConfig = files.write('alertmanager.yml',
+          uploaded(alertmanager, '/etc/alertmanager/alertmanager.yml').replace('/etc/alertmanager/ntfy-token', token));
+        const checked = run('amtool', ['check-config', alertmanagerConfig]);
+        expect({ status: checked.status, output: `${checked.stdout}${checked.stderr}` }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+
+        const scrape = files.write('scrape.yml', uploaded(containerNamed(platformConfig, `${PREFIX}-vmagent`), '/etc/vmagent/scrape.yml'));
+        const dryRun = run('vmagent', [`-promscrape.config=${scrape}`, '-promscrape.config.strictParse', '-promscrape.config.dryRun']);
+        expect({ status: dryRun.status, log: dryRun.stderr.split('\n').filter((line) => /error|fatal/i.test(line)) }).toEqual({ status: 0, log: [] });
+      } finally {
+        files.remove();
+      }
+    });
+
     it('keeps its retention and scrape interval', () => {
       expect(containerNamed(platformConfig, `${PREFIX}-victoriametrics`).command).toContain('-retentionPeriod=30d');
       expect(uploaded(containerNamed(platformConfig, `${PREFIX}-loki`), '/etc/loki/loki.yml')).toContain('retention_period: 336h');
