@@ -154,8 +154,9 @@ export class ObservabilityStack extends Construct {
       return containers[component]!;
     };
 
-    // Metrics: the database on a volume (it takes consistent snapshots of itself, so backups need not stop it).
-    const metricsData = host.addVolume(this, 'victoriametrics', { backup: 'snapshot', owner: 'platform' });
+    // Metrics: the database on a volume, copied with it stopped: its parts are merged and removed while it runs, and
+    // vmagent keeps scraping into its disk buffer meanwhile, so the copy costs no samples.
+    const metricsData = host.addVolume(this, 'victoriametrics', { backup: 'stop', owner: 'platform' });
     const victoriaMetrics = add('victoriaMetrics', {
       command: victoriaMetricsFlags({ addresses, retention: props.retention?.metrics ?? '7d', storageDataPath: VM_DATA_DIR }),
       volumes: [{ volume: metricsData, path: VM_DATA_DIR }],

@@ -139,7 +139,7 @@ describe('the observability stack on the default platform', () => {
     expect(uploaded(container('loki'), '/etc/loki/loki.yml')).toContain('retention_period: 168h');
     const volumes = platform.hosts.main.volumes.filter((volume) => ['victoriametrics', 'loki', 'grafana'].some((name) => volume.name === `${PREFIX}-${name}`));
     expect(volumes.map((volume) => [volume.name, volume.backup, volume.containers])).toEqual([
-      [`${PREFIX}-victoriametrics`, 'snapshot', [`${PREFIX}-victoriametrics`]],
+      [`${PREFIX}-victoriametrics`, 'stop', [`${PREFIX}-victoriametrics`]],
       [`${PREFIX}-loki`, 'stop', [`${PREFIX}-loki`]],
       [`${PREFIX}-grafana`, 'stop', [`${PREFIX}-grafana`]],
     ]);
