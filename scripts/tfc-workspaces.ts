@@ -89,7 +89,9 @@ async function main(): Promise<number> {
   const modeFlag = argv.indexOf('--execution-mode');
   const executionMode = (modeFlag === -1 ? 'local' : argv[modeFlag + 1]) as ExecutionMode;
   const configFlag = argv.indexOf('--config');
-  const environmentName = argv.find((arg, index) => !arg.startsWith('--') && index !== modeFlag + 1 && index !== configFlag + 1);
+  // An option's value is not the environment; without the option (indexOf -1) nothing is excluded.
+  const optionValue = (index: number) => (modeFlag !== -1 && index === modeFlag + 1) || (configFlag !== -1 && index === configFlag + 1);
+  const environmentName = argv.find((arg, index) => !arg.startsWith('--') && !optionValue(index));
   if (!environmentName || !['local', 'remote', 'agent'].includes(executionMode)) {
     console.error('usage: npm run tfc-workspaces -- <env> [--apply] [--execution-mode local|remote|agent] [--config <file>]');
     return 2;
