@@ -244,7 +244,9 @@ export class PlatformApp extends Construct {
         memoryMiB: 8,
         cpus: 0.05,
         networks: [{ network: edge.webNetwork }],
-        labels: this.labels,
+        // Traefik's Docker provider drops a container whose labels give no service a port ("port is missing"), and
+        // the pause image exposes none: a service of its own, which nothing routes to, keeps the router loaded.
+        labels: { ...this.labels, [`traefik.http.services.${props.name}-via-${live}.loadbalancer.server.port`]: String(props.port) },
         capabilities: { drop: ['ALL'] },
         readOnlyRootFilesystem: true,
         hostnames: props.hostnames,

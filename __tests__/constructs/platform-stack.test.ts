@@ -121,6 +121,8 @@ describe('the default platform stack', () => {
         'traefik.http.routers.reader-via-blue.tls.certresolver': 'le',
         'traefik.http.routers.reader-via-blue.middlewares': 'rate-global@file,security-headers@file,compression@file',
         'traefik.http.routers.reader-via-blue.service': 'reader-blue@docker',
+        // Without a service port of its own Traefik skips the pause container, router included ("port is missing").
+        'traefik.http.services.reader-via-blue.loadbalancer.server.port': '8080',
       });
       expect(router.lifecycle).toEqual({ create_before_destroy: true });
       expect(router.depends_on).toEqual([expect.stringMatching(/^null_resource\.app-reader_activate-blue/)]);
