@@ -63,4 +63,10 @@ function main(argv: string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  // A bad option or an unreadable file: one line, as the synth reports it, not a stack trace.
+  console.error(`error: ${(error as Error).message}`);
+  process.exitCode = 2;
+}
