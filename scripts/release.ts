@@ -7,7 +7,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { isMap, parseDocument } from 'yaml';
+import { YAMLMap, isMap, isScalar, parseDocument, stringify } from 'yaml';
 
 import { APP_DEFINITIONS } from '../apps';
 import { BlueGreenRelease } from '../lib/app-definition';
@@ -43,12 +43,17 @@ function main(argv: string[]): number {
     return 1;
   }
 
-  for (const colour of ['blue', 'green'] as const) {
-    if (next[colour] !== current[colour]) document.setIn([...path, colour], next[colour]);
+  const changes: Record<string, string> = {};
+  for (const key of ['blue', 'green', 'live'] as const) {
+    if (next[key] !== undefined && next[key] !== current[key]) changes[key] = next[key]!;
   }
-  document.setIn([...path, 'live'], next.live);
 
-  const updated = document.toString();
+  // Only the changed values are written into the file's own text, so the person on call commits a diff of
+  // those lines; re-printing the whole document would re-flow every line. A layout the splice cannot handle
+  // (a flow-style block) falls back to the re-printed document. Spliced first: setIn replaces the nodes.
+  const spliced = spliceValues(text, block, changes);
+  for (const [key, value] of Object.entries(changes)) document.setIn([...path, key], value);
+  const updated = spliced !== undefined && sameRelease(spliced, path, next) ? spliced : document.toString();
   try {
     loadPlatformText(updated, file, APP_DEFINITIONS);
   } catch (error) {
@@ -61,6 +66,39 @@ function main(argv: string[]): number {
   console.log(`${app} in ${environment}: live ${current.live} -> ${next.live}, ${what}; ${current.live} keeps running for its rollback window.`);
   console.log(`Next: npx cdktf deploy ${environment}-platform   (starts ${next.live}, waits for it to be healthy, then switches traffic)`);
   return 0;
+}
+
+/** `text` with each key's value of the block map `block` replaced, or appended as a line when absent. */
+function spliceValues(text: string, block: YAMLMap, changes: Record<string, string>): string | undefined {
+  if (block.flow) return undefined;
+  const edits: { start: number; end: number; insert: string }[] = [];
+  const pairs = block.items.filter((pair) => isScalar(pair.key) && pair.key.range && isScalar(pair.value) && pair.value.range);
+  const last = pairs.at(-1);
+  if (!last || pairs.length !== block.items.length) return undefined;
+
+  for (const [key, value] of Object.entries(changes)) {
+    const literal = stringify(value).trimEnd();
+    const pair = pairs.find((candidate) => (candidate.key as { value: unknown }).value === key);
+    if (pair) {
+      const [start, end] = (pair.value as { range: [number, number, number] }).range;
+      edits.push({ start, end, insert: literal });
+      continue;
+    }
+    const [keyStart] = (last.key as { range: [number, number, number] }).range;
+    const lineStart = text.lastIndexOf('\n', keyStart - 1) + 1;
+    const [, valueEnd] = (last.value as { range: [number, number, number] }).range;
+    const lineEnd = text.indexOf('\n', valueEnd) === -1 ? text.length : text.indexOf('\n', valueEnd);
+    edits.push({ start: lineEnd, end: lineEnd, insert: `\n${' '.repeat(keyStart - lineStart)}${key}: ${literal}` });
+  }
+
+  let result = text;
+  for (const edit of edits.sort((a, b) => b.start - a.start)) result = result.slice(0, edit.start) + edit.insert + result.slice(edit.end);
+  return result;
+}
+
+function sameRelease(text: string, path: string[], expected: BlueGreenRelease): boolean {
+  const block = parseDocument(text).getIn(path, true);
+  return isMap(block) && JSON.stringify(block.toJSON()) === JSON.stringify({ ...block.toJSON(), ...expected });
 }
 
 try {

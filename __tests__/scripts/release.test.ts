@@ -33,6 +33,15 @@ describe('release and rollback', () => {
     expect(readFileSync(file, 'utf8')).toContain('# The default Mambo platform');
   });
 
+  it('rewrites only the changed lines of the release block, so the diff to commit is the release', () => {
+    const file = copyOfDefault();
+    const before = readFileSync(file, 'utf8').split('\n');
+    expect(command('release', 'production', 'reader', 'miniflux/miniflux:2.2.11', '--config', file).status).toBe(0);
+    const after = readFileSync(file, 'utf8').split('\n');
+    expect(after.filter((line) => !before.includes(line))).toEqual(['          live: green', '          green: miniflux/miniflux:2.2.11']);
+    expect(before.filter((line) => !after.includes(line))).toEqual(['          live: blue']);
+  });
+
   it('rollback makes the previous colour live again', () => {
     const file = copyOfDefault();
     command('release', 'production', 'reader', 'miniflux/miniflux:2.2.11', '--config', file);
