@@ -66,7 +66,8 @@ function main(): void {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     // Config errors and construct errors both name what is wrong and where; a stack trace adds nothing.
     if (error instanceof ConfigError || error instanceof Error) {
-      console.error(`error: ${error.message}`);
+      // cdktf ends a failed validation with advice for whoever builds the App (skipValidation): here that is us.
+      console.error(`error: ${error.message.replace(/\n+If you wish to ignore these validations, pass 'skipValidation: true'.*$/s, '')}`);
       process.exit(1);
     }
     throw error;

@@ -86,4 +86,18 @@ describe('bad input', () => {
     expect(readFileSync(path.join(first.outdir, 'manifest.json'), 'utf8')).toBe(before);
     expect(readdirSync(first.workDir).sort()).toEqual(['bad.yaml', 'cdktf.out']);
   });
+
+  it('an app over the memory budget: the biggest consumers, exit 1, nothing written, no advice to skip validation', () => {
+    const workDir = mkdtempSync(path.join(tmpdir(), 'mambo-budget-'));
+    const config = path.join(workDir, 'platform.yaml');
+    const text = readFileSync(path.join(ROOT, 'platform.yaml'), 'utf8');
+    writeFileSync(config, text.replace('        hostnames: [reader]\n        release:', '        hostnames: [reader]\n        memoryMiB: 4000\n        release:'));
+
+    const result = synth({}, ['--config', config]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('host main (cax11): container memory limits add up to');
+    expect(result.stderr).toMatch(/mambo-production-reader-blue +app +4000 MiB/);
+    expect(result.stderr).not.toContain('skipValidation');
+    expect(existsSync(result.outdir)).toBe(false);
+  });
 });
