@@ -123,9 +123,13 @@ function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: Loca
       throw located.error([...where, key], 'a private key (not shown)', 'expected no private key in the config; only public keys and names of environment variables belong here');
     }
     if (SECRET_KEY.test(key) && typeof child === 'string') {
-      const expected = where[where.length - 1] === 'env'
-        ? `expected \`${key}\` listed under the app's \`secrets\`, so a sensitive Terraform variable feeds it`
-        : `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`;
+      const inEnv = where[where.length - 1] === 'env';
+      const expected = inEnv && where[where.length - 3] === 'companions'
+        // Companions have no `secrets`: only a postgres companion's password, which Terraform generates.
+        ? 'expected no secret in a companion\'s env: companions take no secrets (a postgres companion\'s password is generated)'
+        : inEnv
+          ? `expected \`${key}\` listed under the app's \`secrets\`, so a sensitive Terraform variable feeds it`
+          : `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`;
       throw located.error([...where, key], 'a secret written inline (value not shown)', expected);
     }
     refuseInlineSecrets(child, [...where, key], located);

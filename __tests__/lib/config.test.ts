@@ -311,6 +311,15 @@ describe('bad app input gets one clear error', () => {
     expect(error.message).not.toContain('sk_live_abc');
   });
 
+  it('a secret-looking value in a companion\'s env, which takes no secrets', () => {
+    const error = errorOf(variant((document) => document.setIn([...app, 'companions'], {
+      cache: { kind: 'generic', image: 'redis:7.4.2-alpine', memoryMiB: 64, env: { REDIS_PASSWORD: 'hunter2' } },
+    })));
+    expect(error.message).toContain('apps.reader.companions.cache.env.REDIS_PASSWORD: found a secret written inline (value not shown); '
+      + 'expected no secret in a companion\'s env');
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it('a secret also given a plain value', () => {
     const error = errorOf(variant((document) => {
       document.setIn([...app, 'secrets'], ['SIGNING_SALT']);
