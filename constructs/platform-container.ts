@@ -84,8 +84,11 @@ export class PlatformContainer extends Construct {
     this.name = props.name;
     const { host } = props;
 
-    const env = [...Object.entries(props.env ?? {}), ...Object.entries(props.secretEnv ?? {})]
-      .map(([key, value]) => `${key}=${value}`);
+    // Plain values are text (a shell's `${PORT:-80}` stays as written); secret values are Terraform references.
+    const env = [
+      ...Object.entries(props.env ?? {}).map(([key, value]) => `${key}=${literalForTerraform(value)}`),
+      ...Object.entries(props.secretEnv ?? {}).map(([key, value]) => `${key}=${value}`),
+    ];
     const labels = {
       'mambo.role': props.role,
       ...(props.app ? { 'mambo.app': props.app } : {}),
@@ -106,8 +109,8 @@ export class PlatformContainer extends Construct {
       memory: props.memoryMiB,
       memorySwap: props.memoryMiB,
       cpus: props.cpus !== undefined ? String(props.cpus) : undefined,
-      command: props.command ? [...props.command] : undefined,
-      entrypoint: props.entrypoint ? [...props.entrypoint] : undefined,
+      command: props.command?.map(literalForTerraform),
+      entrypoint: props.entrypoint?.map(literalForTerraform),
       env: env.length > 0 ? env : undefined,
       user: props.user,
       securityOpts: ['no-new-privileges:true'],
@@ -124,7 +127,7 @@ export class PlatformContainer extends Construct {
         ...(props.hostMounts ?? []).map(({ hostPath, path, readOnly }) => ({ hostPath, containerPath: path, readOnly })),
       ],
       healthcheck: props.healthcheck && {
-        test: [...props.healthcheck.command],
+        test: props.healthcheck.command.map(literalForTerraform),
         interval: props.healthcheck.interval ?? '30s',
         timeout: props.healthcheck.timeout ?? '5s',
         retries: props.healthcheck.retries ?? 3,

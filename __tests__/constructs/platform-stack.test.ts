@@ -202,6 +202,20 @@ describe('the default platform stack', () => {
   });
 });
 
+describe('an app\'s own text', () => {
+  const { platformConfig } = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'blog'], {
+    image: 'ghost:5.130.0-alpine', port: 2368, hostnames: ['blog'],
+    env: { GREETING: 'hello ${USER} %{x}' },
+    healthcheck: { command: ['CMD-SHELL', 'wget -q --spider http://127.0.0.1:${PORT:-2368}/ || exit 1'] },
+  }));
+  const blog = containerNamed(platformConfig, `${PREFIX}-blog`);
+
+  it('reaches the container as written: `${` and `%{` escaped, so Terraform does not read them as its own templates', () => {
+    expect(blog.env).toContain('GREETING=hello $${USER} %%{x}');
+    expect(blog.healthcheck.test).toEqual(['CMD-SHELL', 'wget -q --spider http://127.0.0.1:$${PORT:-2368}/ || exit 1']);
+  });
+});
+
 describe('changing apps', () => {
   const base = buildEnvironment().platformConfig;
   const containerIds = (config: any) => Object.keys(resourcesOf(config, 'docker_container'));
