@@ -109,6 +109,8 @@ export class AutheliaSso extends Construct implements SsoGate {
         ? { kind: 'smtp', address: props.smtp.address, sender: props.smtp.sender, identifier: props.cookies[0].domain }
         : { kind: 'filesystem', filename: NOTIFICATION_FILE },
       totpIssuer: props.totpIssuer ?? props.cookies[0].domain,
+      // One name per environment: production's cookie also reaches staging's hosts under its domain.
+      cookieName: `${host.namePrefix.replace(/[^A-Za-z0-9]+/g, '_')}_session`,
       session: props.session ?? { expiration: '1h', inactivity: '15m', rememberMe: '1M' },
     };
 

@@ -53,6 +53,12 @@ export interface AutheliaModel {
   readonly session: { readonly expiration: string; readonly inactivity: string; readonly rememberMe: string };
   /** Failed sign-ins before a user and an address are refused for `banTime`. @default 5 in 10m, 15m */
   readonly regulation?: { readonly maxRetries: number; readonly findTime: string; readonly banTime: string };
+  /**
+   * The session cookie's name. Environments nested under one domain (staging.example.com under
+   * example.com) must differ, or one environment's portal would read the other's cookie.
+   * @default 'authelia_session'
+   */
+  readonly cookieName?: string;
 }
 
 export interface AutheliaUser {
@@ -92,6 +98,7 @@ export function autheliaConfig(model: AutheliaModel): AutheliaConfig {
       rules: mergeRules(model.rules),
     },
     session: {
+      name: model.cookieName ?? 'authelia_session',
       same_site: 'lax',
       expiration: model.session.expiration,
       inactivity: model.session.inactivity,

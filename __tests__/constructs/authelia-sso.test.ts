@@ -124,6 +124,13 @@ describe('app auth in platform.yaml', () => {
   });
 });
 
+describe('session cookies', () => {
+  it('are named per environment, so staging\'s portal never reads production\'s cookie under the shared domain', () => {
+    const { platformConfig } = buildEnvironment();
+    expect(autheliaConfigOf(platformConfig).session.name).toBe('mambo_production_session');
+  });
+});
+
 describe('the sso section', () => {
   it('dashboards: sso asks one factor for them', () => {
     const { platformConfig } = buildEnvironment((document) => document.setIn([...PRODUCTION, 'sso', 'dashboards'], 'sso'));
