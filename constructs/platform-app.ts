@@ -163,6 +163,8 @@ export class PlatformApp extends Construct {
       // Authentication first: nothing else runs for a request the SSO refuses.
       extraMiddlewares: [...(ssoPolicy && props.sso ? [props.sso.middleware] : []), ...(props.extraMiddlewares ?? [])],
       basicAuth: props.auth === 'basic',
+      // Metrics are scraped inside the host; the edge never serves them to the internet.
+      privatePaths: props.metrics && props.metrics.port === props.port ? [props.metrics.path] : [],
     };
 
     // Scraped apps also join the monitoring network, where the metrics agent lives, under one alias for every

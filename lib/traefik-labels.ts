@@ -15,6 +15,8 @@ export interface RouteModel {
   readonly middlewares: readonly EdgeMiddleware[];
   /** Middlewares defined elsewhere (e.g. SSO's forward-auth), referenced by their full name. */
   readonly extraMiddlewares?: readonly string[];
+  /** Paths the edge never routes from outside, e.g. the app's metrics endpoint (scraped inside). */
+  readonly privatePaths?: readonly string[];
   /** Ask for the platform's basic-auth users before anything else. */
   readonly basicAuth?: boolean;
   /**
@@ -24,8 +26,11 @@ export interface RouteModel {
   readonly service?: string;
 }
 
-export function routerRule(hostnames: readonly string[]): string {
-  return hostnames.map((hostname) => `Host(\`${hostname}\`)`).join(' || ');
+export function routerRule(hostnames: readonly string[], privatePaths: readonly string[] = []): string {
+  const hosts = hostnames.map((hostname) => `Host(\`${hostname}\`)`).join(' || ');
+  if (privatePaths.length === 0) return hosts;
+  const excluded = privatePaths.map((privatePath) => `!PathPrefix(\`${privatePath}\`)`).join(' && ');
+  return `(${hosts}) && ${excluded}`;
 }
 
 export function traefikLabels(route: RouteModel): Record<string, string> {
@@ -41,7 +46,7 @@ export function traefikLabels(route: RouteModel): Record<string, string> {
   const labels: Record<string, string> = {
     'traefik.enable': 'true',
     'traefik.docker.network': route.webNetwork,
-    [`${router}.rule`]: routerRule(route.hostnames),
+    [`${router}.rule`]: routerRule(route.hostnames, route.privatePaths),
     [`${router}.entrypoints`]: 'websecure',
     [`${router}.tls`]: 'true',
     [`${router}.tls.certresolver`]: 'le',

@@ -115,7 +115,8 @@ describe('the default platform stack', () => {
     it('routes the hostnames to the live colour through a router container with typed labels', () => {
       expect(labelsOf(router)).toMatchObject({
         'traefik.enable': 'true',
-        'traefik.http.routers.reader-via-blue.rule': 'Host(`reader.mambo-cloud.example`)',
+        // Miniflux's metrics share its port: the edge never serves them.
+        'traefik.http.routers.reader-via-blue.rule': '(Host(`reader.mambo-cloud.example`)) && !PathPrefix(`/metrics`)',
         'traefik.http.routers.reader-via-blue.entrypoints': 'websecure',
         'traefik.http.routers.reader-via-blue.tls': 'true',
         'traefik.http.routers.reader-via-blue.tls.certresolver': 'le',
@@ -173,7 +174,7 @@ describe('the default platform stack', () => {
   it('routes a plain app with its own router and service', () => {
     const config = buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'git'], { from: 'gitea', hostnames: ['git'], restart: 'always' })).platformConfig;
     expect(labelsOf(containerNamed(config, `${PREFIX}-git`))).toMatchObject({
-      'traefik.http.routers.git.rule': 'Host(`git.mambo-cloud.example`)',
+      'traefik.http.routers.git.rule': '(Host(`git.mambo-cloud.example`)) && !PathPrefix(`/metrics`)',
       'traefik.http.routers.git.service': 'git',
       'traefik.http.services.git.loadbalancer.server.port': '3000',
     });

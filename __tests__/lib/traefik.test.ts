@@ -157,4 +157,9 @@ describe('router labels', () => {
   it('build a Host rule per hostname', () => {
     expect(routerRule(['a.example.com'])).toBe('Host(`a.example.com`)');
   });
+
+  it('keep private paths (the metrics endpoint) off the internet', () => {
+    expect(routerRule(['a.example.com', 'b.example.com'], ['/metrics']))
+      .toBe('(Host(`a.example.com`) || Host(`b.example.com`)) && !PathPrefix(`/metrics`)');
+  });
 });
