@@ -129,11 +129,19 @@ function refuseInlineSecrets(value: unknown, where: PropertyKey[], located: Loca
         ? 'expected no secret in a companion\'s env: companions take no secrets (a postgres companion\'s password is generated)'
         : inEnv
           ? `expected \`${key}\` listed under the app's \`secrets\`, so a sensitive Terraform variable feeds it`
-          : `expected \`${key}Env\` naming the environment variable that holds it, e.g. ${key}Env: HCLOUD_TOKEN`;
+          : secretFieldHint(where, key);
       throw located.error([...where, key], 'a secret written inline (value not shown)', expected);
     }
     refuseInlineSecrets(child, [...where, key], located);
   }
+}
+
+/** What to write instead of a secret: the closest field here that names an environment variable, if there is one. */
+function secretFieldHint(where: ReadonlyArray<PropertyKey>, key: string): string {
+  const fields = knownKeysAt(where.map((part) => (typeof part === 'number' ? 0 : part))).filter((field) => field.endsWith('Env'));
+  return fields.length > 0
+    ? `expected \`${closest(`${key}Env`, fields)}\` naming the environment variable (TF_VAR_…) that holds it; never the value`
+    : 'expected no secret values in platform.yaml: secrets come from sensitive variables (see the configuration reference)';
 }
 
 function validate(located: LocatedDocument): PlatformConfig {
@@ -145,7 +153,9 @@ function validate(located: LocatedDocument): PlatformConfig {
   if (issue.code === 'unrecognized_keys') {
     const [key] = issue.keys;
     const known = knownKeysAt(issue.path);
-    const suggestion = known.length > 0 ? `did you mean \`${closest(key, known)}\`? Known keys: ${known.join(', ')}` : 'remove it';
+    const suggestion = known.length > 0
+      ? `expected one of the known keys (did you mean \`${closest(key, known)}\`?): ${known.join(', ')}`
+      : 'expected no key here; remove it';
     throw located.error([...issue.path, key], `unknown key \`${key}\``, suggestion);
   }
 
@@ -207,17 +217,23 @@ function valueAt(root: unknown, where: ReadonlyArray<PropertyKey>): unknown {
 }
 
 function knownKeysAt(where: ReadonlyArray<PropertyKey>): string[] {
-  let schema: z.ZodType = platformSchema;
+  // A union (e.g. a backup remote of kind sftp or s3) is followed down every one of its options.
+  let schemas: z.ZodType[] = [platformSchema];
   for (const key of where) {
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) schema = schema.shape[key as string];
-    else if (schema instanceof z.ZodRecord) schema = schema._zod.def.valueType as z.ZodType;
-    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
-    else return [];
-    if (!schema) return [];
+    schemas = schemas.flatMap(options).flatMap((schema) => {
+      if (schema instanceof z.ZodObject) return schema.shape[key as string] ? [schema.shape[key as string] as z.ZodType] : [];
+      if (schema instanceof z.ZodRecord) return [schema._zod.def.valueType as z.ZodType];
+      if (schema instanceof z.ZodArray) return [schema.element as z.ZodType];
+      return [];
+    });
   }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const keys = schemas.flatMap(options).flatMap((schema) => (schema instanceof z.ZodObject ? Object.keys(schema.shape) : []));
+  return [...new Set(keys)];
+}
+
+function options(schema: z.ZodType): z.ZodType[] {
+  const inner = unwrap(schema);
+  return inner instanceof z.ZodUnion ? (inner.options as z.ZodType[]).flatMap(options) : [inner];
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {

@@ -90,7 +90,7 @@ describe('bad input gets one clear error', () => {
   it('an unknown key, suggesting the closest known one', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'hosts', 'main', 'serverTyp'], 'cax11')));
     expect(error.path).toBe('environments.production.hosts.main.serverTyp');
-    expect(error.message).toMatch(/found unknown key `serverTyp`; did you mean `serverType`\?/);
+    expect(error.message).toMatch(/found unknown key `serverTyp`; expected one of the known keys \(did you mean `serverType`\?\): serverType, location/);
     expect(error.position).toBeDefined();
   });
 
@@ -178,6 +178,15 @@ describe('bad input gets one clear error', () => {
 });
 
 describe('bad input found by review', () => {
+  it('a secret pasted where a variable name is expected, pointing at the real field', () => {
+    const error = errorOf(variant((document) => document.setIn([...prod, 'backups', 'remote'], {
+      kind: 's3', repository: 's3:https://fsn1.your-objectstorage.com/bucket/mambo', accessKeyIdEnv: 'TF_VAR_a', secretAccessKeyEnv: 'TF_VAR_b', password: 'hunter2hunter2',
+    })));
+    expect(error.path).toBe('environments.production.backups.remote.password');
+    expect(error.message).toContain('expected `passwordEnv` naming the environment variable');
+    expect(error.message).not.toContain('hunter2');
+  });
+
   it('an extra record that clashes with a served hostname', () => {
     const error = errorOf(variant((document) => document.setIn([...prod, 'dns', 'records', 2, 'name'], 'grafana')));
     expect(error.path).toBe('environments.production.dns.records[2]');
