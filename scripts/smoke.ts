@@ -172,8 +172,17 @@ export function parseSmokeArgs(argv: readonly string[], readFile: (file: string)
   };
 }
 
+const USAGE = `usage: npm run smoke -- <env> [--config <file>] [--resolve <host or *>:<ip>] [--ca <file>]
+                              [--https-port <n>] [--http-port <n>] [--timeout <ms>]
+Requests every public URL the environment serves and checks its status, certificate, security headers,
+the redirect from HTTP and, for protected URLs, that authentication is demanded. Exit 0 when all pass.`;
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
   let command: SmokeCommand;
   let environment: EnvironmentSpec | undefined;
   try {

@@ -374,6 +374,12 @@ describe('the observability config', () => {
       .toThrow(/alerts\.extra\[0\]\.name: found "app-down"; expected a PascalCase alert name/);
   });
 
+  it('refuses an extra rule whose expression is not PromQL, before vmalert would on the host', () => {
+    const rule = { name: 'AppDown', severity: 'warning', expr: 'sum(up{job="app"} > 0', for: '5m', summary: 's', description: 'd' };
+    expect(() => specOf(withObservability({ alerts: { extra: [rule] } })))
+      .toThrow(/alerts\.extra\[0\]: found rule "AppDown"; expected a rule vmalert accepts; .*not valid PromQL \(at character \d+\)/);
+  });
+
   it('refuses retention under a day for metrics, partial days for logs, and a scrape interval under the timeout', () => {
     expect(() => specOf(withObservability({ retention: { metrics: '12h' } }))).toThrow(/retention\.metrics: found "12h"; expected at least 1d/);
     expect(() => specOf(withObservability({ retention: { logs: '36h' } }))).toThrow(/retention\.logs: found "36h"; expected whole days or weeks/);

@@ -1,7 +1,7 @@
 // npm run smoke against local HTTPS servers with certificates from a throwaway CA, standing in for the
 // hosts: every hostname resolves to 127.0.0.1, the test CA is trusted, and each failure the smoke test
 // exists for is staged once (missing header, bad certificate, no redirect, unprotected protected URL).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -225,5 +225,15 @@ describe('the command line', () => {
     expect(() => parseSmokeArgs([])).toThrow('expected one environment name');
     expect(() => parseSmokeArgs(['staging', '--resolve', 'nocolon'])).toThrow('expected <host or *>:<ip>');
     expect(() => parseSmokeArgs(['staging', '--verbose'])).toThrow('unknown option --verbose');
+  });
+});
+
+describe('npm run smoke -- --help', () => {
+  it('prints its usage and exits 0', () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const result = spawnSync(process.execPath,
+      ['-r', 'ts-node/register/transpile-only', path.join(root, 'scripts', 'smoke.ts'), '--help'], { cwd: root, encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^usage: npm run smoke -- <env>/);
   });
 });

@@ -1,5 +1,7 @@
 // AlertRules: the platform's alerts as typed data, the overrides and extra rules users add, and the
 // renderer that writes them as one vmalert/Prometheus rule file.
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+
 import { Duration, durationSeconds } from './duration';
 import { renderYaml } from './yaml';
 
@@ -304,17 +306,38 @@ function applyOverride(rule: AlertRuleSpec, override: AlertRuleOverride = {}): R
     .replace(/\$threshold\b/g, threshold === undefined ? '' : formatNumber(threshold))
     .replace(/\$for\b/g, forDuration);
 
+  const expr = fill(rule.expr);
+  const syntaxError = promqlSyntaxError(expr);
+  if (syntaxError) {
+    throw new Error(`alert rule "${rule.name}" has an expression that is not valid PromQL (${syntaxError}): \`${expr}\`; `
+      + 'expected an expression vmalert can parse');
+  }
+
   return {
     name: rule.name,
     severity: rule.severity,
     group: rule.group,
-    expr: fill(rule.expr),
+    expr,
     threshold,
     for: forDuration,
     summary: fill(rule.summary),
     description: fill(rule.description),
     labels: { ...(rule.labels ?? {}) },
   };
+}
+
+/**
+ * Where PromQL's own grammar (Prometheus' lezer parser, the one its web UI uses) fails to read an
+ * expression, so a typo fails the synth instead of vmalert's start on the host.
+ */
+export function promqlSyntaxError(expr: string): string | undefined {
+  let error: string | undefined;
+  promqlParser.parse(expr).iterate({
+    enter: (node) => {
+      if (error === undefined && node.type.isError) error = `at character ${node.from + 1}`;
+    },
+  });
+  return error;
 }
 
 function checkSpec(rule: AlertRuleSpec): void {

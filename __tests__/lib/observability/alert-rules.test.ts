@@ -1,5 +1,6 @@
 import {
   AlertRuleSpec, DEFAULT_ALERT_RULES, renderAlertRuleFile, renderAlertRules, resolveAlertRules,
+  promqlSyntaxError,
 } from '../../../lib/observability/alert-rules';
 import { itWithTools, run } from '../../support/tools';
 import { ALERT_FIXTURES } from './support/alert-fixtures';
@@ -186,5 +187,15 @@ describe('promtool unit tests generated from the model', () => {
     } finally {
       files.remove();
     }
+  });
+});
+
+describe('PromQL syntax at synth', () => {
+  it('reads every default rule\'s expression', () => {
+    for (const rule of resolveAlertRules()) expect({ rule: rule.name, error: promqlSyntaxError(rule.expr) }).toEqual({ rule: rule.name, error: undefined });
+  });
+
+  it.each(['sum(up > 0.5', 'up ==', 'rate(x[5m) > 1'])('finds the error in %s', (expr) => {
+    expect(promqlSyntaxError(expr)).toMatch(/^at character \d+$/);
   });
 });
