@@ -302,7 +302,7 @@ export class PlatformStack extends TerraformStack {
     this.backupJobs = backupJobsFor(this, environment, hosts);
 
     for (const host of Object.values(hosts)) {
-      this.node.addValidation({ validate: () => (host.memoryBudget().fits ? [] : [describeOverflow(host.memoryBudget())]) });
+      this.node.addValidation({ validate: () => (host.memoryBudget().fits ? [] : [describeOverflow(host.memoryBudget(), 8, environment.name)]) });
     }
 
     Policy.enforce(this, { dnsNames: dnsNamesOf(environment) });

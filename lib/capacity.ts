@@ -9,6 +9,8 @@ export interface MemoryConsumer {
   /** `platform` (edge, proxy, observability, SSO, backups), `app`, or an app's `companion`. */
   readonly role: 'platform' | 'app' | 'companion';
   readonly memoryMiB: number;
+  /** The app it belongs to, for apps and companions. */
+  readonly app?: string;
 }
 
 /** Share of usable memory kept free of container limits. */
@@ -52,14 +54,23 @@ export function describeBudget(budget: MemoryBudget): string {
     `apps ${budget.appsMiB} MiB, ${budget.limitMiB - budget.totalMiB} MiB free`;
 }
 
-/** The error when it does not fit: totals and a table of the biggest consumers. */
-export function describeOverflow(budget: MemoryBudget, rows = 8): string {
+/**
+ * The error when it does not fit: totals, a table of the biggest consumers and, given the environment,
+ * the platform.yaml paths to change.
+ */
+export function describeOverflow(budget: MemoryBudget, rows = 8, environment?: string): string {
   const table = budget.consumers.slice(0, rows).map((consumer) =>
     `    ${consumer.name.padEnd(36)} ${consumer.role.padEnd(10)} ${String(consumer.memoryMiB).padStart(6)} MiB`);
+  const apps = [...new Set(budget.consumers.filter((consumer) => consumer.app && consumer.app !== 'backoffice').map((consumer) => consumer.app!))];
+  const paths = environment === undefined ? [] : [
+    `  In platform.yaml: environments.${environment}.hosts.${budget.host}.serverType` +
+      (apps.length > 0 ? `, or ${apps.slice(0, 3).map((app) => `environments.${environment}.apps.${app}.memoryMiB`).join(', ')}` : ''),
+  ];
   return [
     `host ${budget.host} (${budget.serverType}): container memory limits add up to ${budget.totalMiB} MiB, ` +
       `over the ${budget.limitMiB} MiB that fit (${budget.usableMiB} MiB usable less ${HEADROOM_FRACTION * 100} % headroom); ` +
       'expected smaller memoryMiB values, fewer apps on this host, or a larger serverType. Biggest consumers:',
     ...table,
+    ...paths,
   ].join('\n');
 }

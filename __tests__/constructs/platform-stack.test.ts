@@ -323,6 +323,8 @@ describe('the memory budget', () => {
   it('fails the synth with a table of the biggest consumers when apps do not fit', () => {
     expect(() => buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'reader', 'memoryMiB'], 4096)))
       .toThrow(/host main \(cax11\): container memory limits add up to \d+ MiB, over the \d+ MiB that fit[\s\S]*mambo-production-reader-blue\s+app\s+4096 MiB/);
+    expect(() => buildEnvironment((document) => document.setIn([...PRODUCTION, 'apps', 'reader', 'memoryMiB'], 4096)))
+      .toThrow('In platform.yaml: environments.production.hosts.main.serverType, or environments.production.apps.reader.memoryMiB');
   });
 
   it('fits on a bigger server type', () => {
