@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import {
   AlertRuleOverride, AlertRuleOverrides, AlertRuleSpec, DEFAULT_ALERT_RULES, ResolvedAlertRule, renderAlertRuleFile, resolveAlertRules,
 } from '../lib/observability/alert-rules';
-import { Duration, durationSeconds } from '../lib/observability/duration';
+import { Duration, durationSeconds } from '../lib/duration';
 import { escapeTemplateSequences } from './platform-container';
 
 export interface AlertRulesProps {

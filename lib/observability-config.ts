@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { AlertRuleOverrides, AlertRuleSpec, resolveAlertRules } from './observability/alert-rules';
 import { COMMUNITY_DASHBOARDS, CommunityDashboardPin, UNPINNED_SHA256, communityDashboardUrl } from './observability/community-dashboards';
-import { Duration, durationSeconds, isDuration } from './observability/duration';
+import { Duration, durationSeconds, isDuration } from './duration';
 import { LogShipperKind } from './observability/footprint';
 import type { ConfigFailure } from './spec';
 

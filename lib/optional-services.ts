@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { AppAuth } from './app-definition';
+import { durationSeconds } from './duration';
 import { ScriptModelError, validateCronSchedule } from './scripts/validate';
 import type { ConfigFailure, ServedHostname } from './spec';
 import type { SsoSpec } from './sso';
@@ -267,7 +268,7 @@ export function resolveWatchedServices(
   if (services.watchtower.enabled) {
     if (!ntfy) throw fail(at('services', 'ntfy'), 'Watchtower without an ntfy topic', 'expected services.ntfy (server, topic): Watchtower reports each update there');
     watchtower = {
-      intervalSeconds: seconds(services.watchtower.interval),
+      intervalSeconds: durationSeconds(services.watchtower.interval, 'services.watchtower.interval'),
       apps: context.apps.filter((app) => app.autoUpdate).map((app) => app.name),
       ntfy,
     };
@@ -313,9 +314,4 @@ export function uptimeTargets(
 
 function variableOf(tfVarEnv: string | undefined): string | undefined {
   return tfVarEnv?.slice('TF_VAR_'.length);
-}
-
-function seconds(value: string): number {
-  const amount = Number(value.slice(0, -1));
-  return amount * ({ s: 1, m: 60, h: 3600 } as Record<string, number>)[value.slice(-1)];
 }

@@ -3,7 +3,7 @@
 // after a grace period).
 
 import { BlueGreenRelease, Colour } from './app-definition';
-import { durationSeconds } from './observability/duration';
+import { durationSeconds } from './duration';
 import { parseImageReference } from './images';
 
 export function otherColour(colour: Colour): Colour {

@@ -5,7 +5,7 @@
 
 import { AlertRuleSpec, ResolvedAlertRule, renderAlertRuleFile, resolveAlertRules } from './observability/alert-rules';
 import { renderAlertmanagerConfig } from './observability/alertmanager';
-import { Duration, durationSeconds } from './observability/duration';
+import { Duration, durationSeconds } from './duration';
 import { renderYaml } from './observability/yaml';
 import type { UptimeSpec } from './optional-services';
 

@@ -2,7 +2,7 @@
 // renderer that writes them as one vmalert/Prometheus rule file.
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { renderYaml } from './yaml';
 
 export type AlertSeverity = 'critical' | 'warning';

@@ -8,7 +8,7 @@
 // topic URL, and the token goes in an `Authorization: Bearer` header from `credentials_file`. The platform
 // this replaces ran a Python bridge for this and it was OOM-killed every 20 minutes; one fewer container is
 // one fewer thing to fail between an alert and a phone.
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { renderYaml } from './yaml';
 import { AlertSeverity } from './alert-rules';
 

@@ -1,6 +1,7 @@
 // The community dashboards from grafana.com, pinned by ID, revision and sha256, and the shell script that
 // fetches them on the host at deploy time. Their JSON is never committed; a download whose checksum differs
 // from the pin is refused, so a changed or tampered revision never reaches Grafana.
+import { shq } from '../scripts/shell';
 import { DATASOURCE_UIDS } from './grafana';
 
 export interface CommunityDashboardPin {
@@ -75,8 +76,8 @@ export function renderCommunityDashboardsFetchScript(model: CommunityDashboardsF
     '# differs from its pin is refused. Re-running it is safe: files are replaced whole.',
     'set -euo pipefail',
     '',
-    `target_dir=${shellQuote(model.targetDir)}`,
-    `base_url=${shellQuote(base)}`,
+    `target_dir=${shq(model.targetDir)}`,
+    `base_url=${shq(base)}`,
     'work_dir="$(mktemp -d)"',
     'trap \'rm -rf "$work_dir"\' EXIT',
     'failures=0',
@@ -137,8 +138,4 @@ function checkFetchModel(model: CommunityDashboardsFetchModel): void {
     if (seen.has(pin.id)) throw new Error(`${where} is pinned twice`);
     seen.add(pin.id);
   }
-}
-
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,6 +1,6 @@
 // Grafana provisioning: the datasources (VictoriaMetrics as the default, Prometheus-typed; Loki; Alertmanager)
 // and the dashboard providers that load the platform's dashboards, the pinned community ones and users' own.
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { ObservabilityAddresses, httpUrl, resolveAddresses } from './topology';
 import { renderYaml } from './yaml';
 

@@ -4,7 +4,7 @@ export * from './alert-rules';
 export * from './alertmanager';
 export * from './community-dashboards';
 export * from './dashboards';
-export * from './duration';
+export * from '../duration';
 export * from './exporter-metrics';
 export * from './exporters';
 export * from './footprint';

@@ -1,6 +1,6 @@
 // Loki's config for one host: monolithic, filesystem storage, TSDB index, retention enforced by the
 // compactor, and the cache and ingestion limits that keep it inside its memory footprint.
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { ObservabilityAddresses, resolveAddresses, splitHostPort } from './topology';
 import { renderYaml } from './yaml';
 

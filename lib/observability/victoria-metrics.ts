@@ -1,7 +1,7 @@
 // Command-line flags for the three VictoriaMetrics binaries the platform runs: the single-node database,
 // vmagent (scrape and forward) and vmalert (evaluate rules). Each flag that bounds memory says so, because
 // together they keep the stack inside its footprint (see footprint.ts).
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { ObservabilityAddresses, httpUrl, listenAddress, resolveAddresses } from './topology';
 
 /** Extra `-name=value` flags for tuning or tests; they win over the platform's. */

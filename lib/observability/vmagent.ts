@@ -1,6 +1,6 @@
 // vmagent's scrape config: the exporters, every part of the observability stack, and each app that opts in
 // to having its metrics collected. Job names are fixed here because alert rules and dashboards select on them.
-import { Duration, durationSeconds } from './duration';
+import { Duration, durationSeconds } from '../duration';
 import { HostPort, ObservabilityAddresses, resolveAddresses, splitHostPort } from './topology';
 import { renderYaml } from './yaml';
 

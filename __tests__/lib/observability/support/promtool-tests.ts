@@ -1,7 +1,7 @@
 // Builds a `promtool test rules` file from resolved alert rules and their fixtures: for each rule, the
 // breaching series fire after the `for` window and not before it, and series just inside never fire.
 import { stringify } from 'yaml';
-import { durationSeconds } from '../../../../lib/observability/duration';
+import { durationSeconds } from '../../../../lib/duration';
 import { ResolvedAlertRule } from '../../../../lib/observability/alert-rules';
 import { ALERT_FIXTURES, AlertFixture, STEP_SECONDS } from './alert-fixtures';
 

@@ -1,4 +1,4 @@
-// Prometheus-style durations (`30s`, `5m`, `7d`) as the observability models write them, checked once
+// Prometheus-style durations (`30s`, `5m`, `7d`) as the platform's models write them, checked once
 // so a typo such as `5min` fails at synth with the offending value instead of at container start.
 
 /** A single-unit Prometheus duration: `500ms`, `30s`, `5m`, `2h`, `7d`, `1w`, `1y`. */
